@@ -1,0 +1,87 @@
+"""experimaestro: typed experiment configurations, stable identifiers, and a job scheduler.
+
+Public names are resolved lazily (job processes import this package, so importing it
+must stay cheap).
+"""
+
+__version__ = "2.8.0"
+
+_LAZY = {
+    # configurations
+    "Config": "experimaestro.core.config",
+    "Task": "experimaestro.core.config",
+    "LightweightTask": "experimaestro.core.config",
+    "ResumableTask": "experimaestro.core.config",
+    "InstanceConfig": "experimaestro.core.config",
+    "ConfigMixin": "experimaestro.core.config",
+    "setmeta": "experimaestro.core.config",
+    "sealed_set": "experimaestro.core.config",
+    "copyconfig": "experimaestro.core.config",
+    # fields
+    "Param": "experimaestro.core.arguments",
+    "Meta": "experimaestro.core.arguments",
+    "Option": "experimaestro.core.arguments",
+    "Constant": "experimaestro.core.arguments",
+    "DataPath": "experimaestro.core.arguments",
+    "field": "experimaestro.core.arguments",
+    "param_group": "experimaestro.core.arguments",
+    "ParameterGroup": "experimaestro.core.arguments",
+    "partial": "experimaestro.core.partial",
+    "Partial": "experimaestro.core.partial",
+    "PathGenerator": "experimaestro.core.generators",
+    "pathgenerator": "experimaestro.core.generators",
+    "Annotated": "typing",
+    # tags and utilities
+    "tag": "experimaestro.core.tags",
+    "tags": "experimaestro.core.tags",
+    "tagspath": "experimaestro.core.tags",
+    "stop_tags": "experimaestro.core.tags",
+    "TagDict": "experimaestro.core.tags",
+    "deprecate": "experimaestro.core.deprecation",
+    "cache": "experimaestro.core.utils",
+    "initializer": "experimaestro.core.utils",
+    "DependentMarker": "experimaestro.core.outputs",
+    "SubmitHook": "experimaestro.core.types",
+    "Identifier": "experimaestro.core.identifier",
+    "ValidationError": "experimaestro.core.errors",
+    "SealedError": "experimaestro.core.errors",
+    "IdentifierError": "experimaestro.core.errors",
+    # serialization
+    "save": "experimaestro.core.serialization",
+    "load": "experimaestro.core.serialization",
+    "serialize": "experimaestro.core.serialization",
+    "deserialize": "experimaestro.core.serialization",
+    "state_dict": "experimaestro.core.serialization",
+    "from_state_dict": "experimaestro.core.serialization",
+    "from_task_dir": "experimaestro.core.serialization",
+    "SerializationContext": "experimaestro.core.serialization",
+    "ObjectStore": "experimaestro.core.serialization",
+    # exceptions
+    "GracefulTimeout": "experimaestro.exceptions",
+    "TaskCancelled": "experimaestro.exceptions",
+    "HandledException": "experimaestro.exceptions",
+    "FailedExperiment": "experimaestro.exceptions",
+    # scheduler
+    "experiment": "experimaestro.scheduler.experiment",
+    "RunMode": "experimaestro.scheduler.workspace",
+    "TransientMode": "experimaestro.scheduler.workspace",
+    "Workspace": "experimaestro.scheduler.workspace",
+}
+
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'experimaestro' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
+
+__all__ = sorted(_LAZY)

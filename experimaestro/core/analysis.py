@@ -1,0 +1,265 @@
+"""Reading a configuration class: its type id and its fields (``Cls.__xpmtype__``).
+
+The analysis is lazy (on first use) because field annotations may name classes that are
+declared later in the same module.
+"""
+
+import copy as _copy
+import enum
+import sys
+import typing
+import warnings
+from pathlib import Path
+
+from .arguments import (
+    CONSTANT,
+    DATAPATH,
+    META,
+    MISSING,
+    PARAM,
+    Argument,
+    FieldKind,
+    field,
+)
+from .types import ObjectType, OptionalType, PathType, Type, type_from_annotation
+
+_IMMUTABLE = (int, float, str, bool, bytes, type(None), enum.Enum, Path, frozenset)
+
+
+def type_identifier(cls) -> str:
+    """The type id: the class's own ``__xpmid__`` or ``module.qualname``, lowercased."""
+    xpmid = cls.__dict__.get("__xpmid__")
+    if xpmid is not None:
+        if isinstance(xpmid, (classmethod, staticmethod)):
+            xpmid = xpmid.__get__(None, cls)()
+        elif callable(xpmid):
+            xpmid = xpmid()
+        if not isinstance(xpmid, str):
+            raise TypeError(f"{cls.__qualname__}.__xpmid__ must be a string, got {xpmid!r}")
+        return xpmid.lower()
+    return f"{cls.__module__}.{cls.__qualname__}".lower()
+
+
+def _own_annotations(cls) -> dict:
+    ann = cls.__dict__.get("__annotations__")
+    if ann is None and sys.version_info >= (3, 14):  # pragma: no cover
+        import annotationlib
+
+        ann = annotationlib.get_annotations(cls)
+    return ann or {}
+
+
+def _resolve(cls, name, annotation):
+    if isinstance(annotation, str):
+        module = sys.modules.get(cls.__module__)
+        globalns = dict(vars(module)) if module else {}
+        localns = dict(vars(cls))
+        localns.setdefault(cls.__name__, cls)
+        try:
+            annotation = eval(annotation, globalns, localns)  # noqa: S307 (annotation text)
+        except Exception as exc:
+            raise TypeError(
+                f"{cls.__qualname__}.{name}: cannot resolve the annotation {annotation!r}: {exc}"
+            ) from exc
+    if isinstance(annotation, typing.ForwardRef):
+        return _resolve(cls, name, annotation.__forward_arg__)
+    return annotation
+
+
+def _markers(annotation):
+    """Split ``Annotated[T, markers...]`` (possibly nested) into (T, [markers])."""
+    markers = []
+    while typing.get_origin(annotation) is typing.Annotated:
+        args = typing.get_args(annotation)
+        annotation = args[0]
+        markers.extend(args[1:])
+    return annotation, markers
+
+
+def analyse(cls) -> ObjectType:
+    """Build the ObjectType of a config class (called once per class)."""
+    from .generators import PathGenerator, pathgenerator_marker_default
+    from .deprecation import DeprecatedParam
+
+    arguments: dict = {}
+    deprecated_params: dict = {}
+    # Base classes first, so that a subclass declaration replaces its parent's
+    for klass in reversed(cls.__mro__):
+        if not getattr(klass, "__xpm_config_class__", False) or klass.__dict__.get(
+            "__xpm_value_of__"
+        ):
+            continue
+        for name, value in klass.__dict__.items():
+            if isinstance(value, DeprecatedParam):
+                deprecated_params[name] = value
+        for name, annotation in _own_annotations(klass).items():
+            annotation = _resolve(klass, name, annotation)
+            base, markers = _markers(annotation)
+            if isinstance(base, str):
+                base = _resolve(klass, name, base)
+                base, more = _markers(base)
+                markers.extend(more)
+            kind = None
+            is_data = False
+            generator = None
+            help_text = None
+            for m in markers:
+                if isinstance(m, FieldKind):
+                    kind = m
+                elif m is DATAPATH:
+                    is_data = True
+                elif isinstance(m, PathGenerator):
+                    generator = m
+                elif isinstance(m, str):
+                    help_text = m
+                else:
+                    g = pathgenerator_marker_default(m)
+                    if g is not None:
+                        generator = g
+            if kind is None:
+                if is_data:
+                    kind = PARAM
+                elif generator is not None:
+                    kind = META
+                else:
+                    continue  # a plain annotation: not a field
+            where = f"{klass.__qualname__}.{name}"
+            previous = arguments.get(name)
+            arg = Argument(name, type_from_annotation(base, where), kind, klass)
+            arg.is_data = is_data
+            if help_text:
+                arg._help = help_text
+            _read_default(klass, arg, generator, where)
+            if previous is not None and not arg.overrides:
+                if previous.kind is not arg.kind or str(previous.type) != str(arg.type):
+                    if not _narrows(previous.type, arg.type):
+                        warnings.warn(
+                            f"{where} redeclares the field of {previous.owner.__qualname__}"
+                            f" with another kind or type ({previous.kind.name}[{previous.type}]"
+                            f" -> {arg.kind.name}[{arg.type}]); add field(overrides=True)"
+                            " if this is intended",
+                            stacklevel=3,
+                        )
+            arguments[name] = arg
+    # A class attribute set in a subclass without annotation overrides the default
+    for name, arg in arguments.items():
+        for klass in cls.__mro__:
+            if klass is arg.owner:
+                break
+            if name in klass.__dict__ and not klass.__dict__.get("__xpm_value_of__"):
+                _read_default(klass, arg, None, f"{klass.__qualname__}.{name}", override=True)
+                break
+    otype = ObjectType(cls, type_identifier(cls), arguments)
+    otype.deprecated_params = deprecated_params
+    _prepare_construction(otype)
+    return otype
+
+
+def _narrows(old: Type, new: Type) -> bool:
+    old_cls = getattr(old, "cls", None)
+    new_cls = getattr(new, "cls", None)
+    return (
+        isinstance(old_cls, type) and isinstance(new_cls, type) and issubclass(new_cls, old_cls)
+    )
+
+
+def _read_default(klass, arg: Argument, generator, where: str, override=False):
+    from .generators import PathGenerator
+
+    value = klass.__dict__.get(arg.name, MISSING)
+    if isinstance(value, (property, staticmethod, classmethod)) or (
+        callable(value) and getattr(value, "__xpm_deprecated_param__", False)
+    ):
+        value = MISSING
+    ignore_default = False
+    factory = None
+    if isinstance(value, field):
+        f = value
+        arg.groups = f.groups
+        arg.overrides = f.overrides
+        if f.help:
+            arg._help = f.help
+        value = f.default
+        factory = f.default_factory
+        ignore_default = f.ignore_default
+    elif value is not MISSING:
+        ignore_default = True  # the bare form x: Param[int] = 3
+    if isinstance(factory, PathGenerator):
+        generator, factory = factory, None
+    if override and value is MISSING and factory is None and generator is None:
+        return
+    arg.generator = generator
+    arg.factory = None
+    arg.default = MISSING
+    arg.ignore_default = False
+    if generator is not None:
+        arg.required = False
+    elif factory is not None:
+        arg.factory = factory
+        arg.ignore_default = ignore_default
+        # The reference default (for ignore_default and None values), computed once
+        arg.default = factory()
+        arg.required = False
+    elif value is not None and value is not MISSING:
+        try:
+            value = arg.type.validate(value)
+        except Exception as exc:
+            from .errors import Invalid, ValidationError
+
+            if isinstance(exc, Invalid):
+                raise ValidationError(
+                    exc.message(where) + " in the default value of the declaration"
+                ) from None
+            raise
+        arg.default = value
+        arg.ignore_default = ignore_default
+        arg.required = False
+    else:
+        arg.required = not isinstance(arg.type, OptionalType)
+    arg.optional = not arg.required or isinstance(arg.type, OptionalType)
+    arg.is_path_type = arg.type.is_path
+    if arg.kind is CONSTANT:
+        if arg.default is MISSING:
+            raise TypeError(f"{where}: a Constant needs a value, e.g. x: Constant[int] = 1")
+        arg.required = False
+    arg.hash_static_skip = arg.generator is not None or arg.is_path_type
+
+
+def _prepare_construction(otype: ObjectType):
+    """Precompute how a new config gets its defaults (fast path of ``Cls.C()``)."""
+    static = {}
+    dynamic = []
+    for name, arg in otype.arguments.items():
+        if arg.factory is not None:
+            dynamic.append((name, arg.factory))
+        elif arg.default is not MISSING:
+            if isinstance(arg.default, _IMMUTABLE):
+                static[name] = arg.default
+            else:
+                dynamic.append((name, _cloner(arg.default)))
+    otype.static_defaults = static
+    otype.dynamic_defaults = dynamic
+
+
+def _cloner(default):
+    return lambda: clone(default)
+
+
+def clone(value):
+    """A deep copy of a default value (configurations are copied, not shared)."""
+    if isinstance(value, _IMMUTABLE):
+        return value
+    if isinstance(value, list):
+        return [clone(v) for v in value]
+    if isinstance(value, dict):
+        return {k: clone(v) for k, v in value.items()}
+    if isinstance(value, (set, tuple)):
+        return type(value)(clone(v) for v in value)
+    xpm = getattr(value, "__xpm__", None)
+    if xpm is not None:
+        if xpm.sealed:
+            return value
+        new = type(value).__new__(type(value))
+        new.__dict__["__xpm__"] = xpm.clone_for(new, clone)
+        return new
+    return _copy.deepcopy(value)

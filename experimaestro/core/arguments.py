@@ -1,0 +1,258 @@
+"""Field markers (Param, Meta, Constant, DataPath), `field()` and parameter groups.
+
+A field is declared with an annotation: ``x: Param[int]`` is ``Annotated[int, PARAM]``.
+The markers are plain objects found in the ``Annotated`` metadata when a class is analysed.
+"""
+
+from pathlib import Path
+from typing import Annotated, Any, Callable, Optional
+
+__all__ = [
+    "Param",
+    "Meta",
+    "Option",
+    "Constant",
+    "DataPath",
+    "field",
+    "param_group",
+    "ParameterGroup",
+    "Argument",
+    "MISSING",
+]
+
+
+class _Missing:
+    """Sentinel: no value / no default."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "MISSING"
+
+    def __bool__(self):
+        return False
+
+
+MISSING: Any = _Missing()
+
+
+class FieldKind:
+    """What a field is: hashed parameter, meta (not hashed) or constant."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self):
+        return f"<{self.name}>"
+
+
+PARAM = FieldKind("Param")
+META = FieldKind("Meta")
+CONSTANT = FieldKind("Constant")
+
+
+class DataPathMarker:
+    """Marks a Path field whose file or folder is copied when the config is serialized."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "<DataPath>"
+
+
+DATAPATH = DataPathMarker()
+
+
+class _KindAnnotation:
+    kind: FieldKind
+
+    def __class_getitem__(cls, tp):
+        return Annotated[tp, cls.kind]
+
+
+class Param(_KindAnnotation):
+    """``x: Param[T]``: a parameter, part of the identifier."""
+
+    kind = PARAM
+
+
+class Meta(_KindAnnotation):
+    """``x: Meta[T]``: a meta-parameter, ignored by the identifier."""
+
+    kind = META
+
+
+#: Deprecated alias of :class:`Meta`
+Option = Meta
+
+
+class Constant(_KindAnnotation):
+    """``x: Constant[T] = v``: a read-only value, always part of the identifier."""
+
+    kind = CONSTANT
+
+
+#: A path whose content is copied by :func:`experimaestro.save` / :func:`serialize`
+DataPath = Annotated[Path, DATAPATH]
+
+
+class ParameterGroup:
+    """A named group of parameters, used by partial identifiers."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self):
+        return f"param_group({self.name!r})"
+
+    def __eq__(self, other):
+        return isinstance(other, ParameterGroup) and other.name == self.name
+
+    def __hash__(self):
+        return hash(("ParameterGroup", self.name))
+
+
+def param_group(name: str) -> ParameterGroup:
+    """Create a parameter group, for ``field(groups=[...])`` and :func:`partial`."""
+    return ParameterGroup(name)
+
+
+class field:
+    """Extra properties of a field: its default, and whether the default is hashed.
+
+    - ``field(default=v)``: the default is always part of the identifier;
+    - ``field(default=v, ignore_default=True)``: a value equal to the default is left out
+      of the identifier (the behaviour of the bare form ``x: Param[int] = v``);
+    - ``field(default_factory=f)``: ``f()`` gives the default of each new config;
+    - ``field(default_factory=PathGenerator("out.txt"))``: a path in the job folder.
+    """
+
+    __slots__ = (
+        "default",
+        "default_factory",
+        "ignore_default",
+        "ignore_generated",
+        "overrides",
+        "groups",
+        "help",
+    )
+
+    def __init__(
+        self,
+        *,
+        default: Any = MISSING,
+        default_factory: Optional[Callable] = None,
+        ignore_default: Any = None,
+        ignore_generated: bool = False,
+        overrides: bool = False,
+        groups: Optional[list] = None,
+        help: Optional[str] = None,
+    ):
+        if default is None:
+            # default=None is the same as no default
+            default = MISSING
+        if ignore_default is not None and not isinstance(ignore_default, bool):
+            # Legacy form: field(ignore_default=v) declares v as an ignored default
+            if default is not MISSING or default_factory is not None:
+                raise TypeError(
+                    "field(): a non-boolean ignore_default is the legacy way of giving a"
+                    " default; do not combine it with default= or default_factory="
+                )
+            default, ignore_default = ignore_default, True
+        if default is not MISSING and default_factory is not None:
+            raise TypeError("field(): give either default= or default_factory=, not both")
+        if groups is not None:
+            for g in groups:
+                if not isinstance(g, ParameterGroup):
+                    raise TypeError(
+                        f"field(groups=...): expected groups made by param_group(), got {g!r}"
+                    )
+        self.default = default
+        self.default_factory = default_factory
+        self.ignore_default = bool(ignore_default)
+        self.ignore_generated = ignore_generated
+        self.overrides = overrides
+        self.groups = frozenset(groups or ())
+        self.help = help
+
+    def __repr__(self):
+        parts = []
+        if self.default is not MISSING:
+            parts.append(f"default={self.default!r}")
+        if self.default_factory is not None:
+            parts.append(f"default_factory={self.default_factory!r}")
+        if self.ignore_default:
+            parts.append("ignore_default=True")
+        return f"field({', '.join(parts)})"
+
+
+class Argument:
+    """One declared field of a configuration class (``Cls.__xpmtype__.arguments[name]``)."""
+
+    __slots__ = (
+        "name",
+        "name_bytes",
+        "type",
+        "kind",
+        "owner",
+        "default",
+        "factory",
+        "generator",
+        "ignore_default",
+        "optional",
+        "required",
+        "is_data",
+        "groups",
+        "overrides",
+        "_help",
+        "hash_static_skip",
+        "is_path_type",
+    )
+
+    def __init__(self, name, type, kind, owner):
+        self.name = name
+        self.name_bytes = name.encode("utf-8")
+        self.type = type
+        self.kind = kind
+        self.owner = owner
+        self.default = MISSING
+        self.factory = None
+        self.generator = None
+        self.ignore_default = False
+        self.optional = False
+        self.required = True
+        self.is_data = False
+        self.groups = frozenset()
+        self.overrides = False
+        self._help = None
+        self.hash_static_skip = False
+        self.is_path_type = False
+
+    # Names used by client packages
+    @property
+    def ignored(self) -> bool:
+        """True for meta fields (not part of the identifier)"""
+        return self.kind is META
+
+    @property
+    def constant(self) -> bool:
+        return self.kind is CONSTANT
+
+    @property
+    def is_meta(self) -> bool:
+        return self.kind is META
+
+    @property
+    def help(self) -> Optional[str]:
+        if self._help is None:
+            from .documentation import field_help
+
+            self._help = field_help(self.owner, self.name) or ""
+        return self._help or None
+
+    def __repr__(self):
+        return f"Argument({self.owner.__qualname__}.{self.name}: {self.kind.name}[{self.type}])"

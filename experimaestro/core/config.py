@@ -1,0 +1,448 @@
+"""Configuration classes: Config, Task, LightweightTask, ResumableTask, InstanceConfig.
+
+A user class (``class Model(Config)``) is the *value* class: ``cfg.instance()`` builds
+one. ``Model.C(...)`` builds a *configuration* object, of the generated subclass
+``Model.XPMConfig`` = (ConfigMixin, Model): it holds typed values (``cfg.__xpm__``), can be
+sealed, hashed into an identifier, submitted (tasks) and turned into an instance.
+"""
+
+import warnings
+from abc import ABCMeta, abstractmethod
+
+from .arguments import MISSING
+from .errors import ValidationError
+from .information import ConfigInformation, iter_configs, unknown_field_error
+
+__all__ = [
+    "Config",
+    "ConfigMixin",
+    "Task",
+    "LightweightTask",
+    "ResumableTask",
+    "InstanceConfig",
+]
+
+
+class ConfigMeta(ABCMeta):
+    """Metaclass of configuration classes: ``Cls.C``, ``Cls.__xpmtype__``..."""
+
+    def __call__(cls, *args, **kwargs):
+        if cls.__dict__.get("__xpm_deprecate_pending__") and len(args) == 1 and not kwargs:
+            if isinstance(args[0], type):
+                from .deprecation import undo_simple_form
+
+                return undo_simple_form(cls, args[0])
+        if args:
+            raise TypeError(
+                f"{cls.__qualname__}.C() takes keyword arguments only (the parameters),"
+                f" got {len(args)} positional argument(s)"
+            )
+        warnings.warn(
+            f"{cls.__qualname__}(...) is deprecated: build configurations with"
+            f" {cls.__qualname__}.C(...)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return cls.C(**kwargs)
+
+    @property
+    def __xpmtype__(cls):
+        t = cls.__dict__.get("_xpm_objecttype")
+        if t is None:
+            from .analysis import analyse
+
+            t = analyse(cls)
+            type.__setattr__(cls, "_xpm_objecttype", t)
+        return t
+
+    @property
+    def XPMConfig(cls):
+        c = cls.__dict__.get("_xpm_config_class")
+        if c is None:
+            c = _make_config_class(cls)
+        return c
+
+    @property
+    def C(cls):
+        info = cls.__dict__.get("__xpm_deprecated__")
+        if info is not None and info[1]:
+            from .deprecation import converted
+
+            xpmconfig = cls.XPMConfig
+            return lambda **kwargs: converted(xpmconfig(**kwargs))
+        return cls.XPMConfig
+
+    @property
+    def XPMValue(cls):
+        v = cls.__dict__.get("_xpm_value_class")
+        if v is None:
+            v = _default_value_class(cls)
+            type.__setattr__(cls, "_xpm_value_class", v)
+        return v
+
+
+_config_metaclasses: dict = {}
+
+
+def _config_metaclass(meta):
+    """The metaclass of generated XPMConfig classes: plain construction (no redirect)."""
+    found = _config_metaclasses.get(meta)
+    if found is None:
+        found = type(f"XPMConfig{meta.__name__}", (meta,), {"__call__": type.__call__})
+        _config_metaclasses[meta] = found
+    return found
+
+
+class _FieldAccess:
+    """Data descriptor of one field on an XPMConfig class."""
+
+    __slots__ = ("name", "arg")
+
+    def __init__(self, arg):
+        self.name = arg.name
+        self.arg = arg
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self.arg
+        try:
+            return obj.__xpm__.values[self.name]
+        except KeyError:
+            if self.arg.optional or self.arg.generator is not None:
+                return None
+            raise AttributeError(
+                f"{type(obj).__xpm_user_class__.__qualname__}.{self.name} is not set"
+            ) from None
+
+    def __set__(self, obj, value):
+        obj.__xpm__.set(self.arg, value)
+
+
+def _make_config_class(cls):
+    if cls.__dict__.get("__xpm_value_of__") is not None:
+        raise TypeError(
+            f"{cls.__qualname__} is a value class (registered with value_class()); build"
+            f" configurations from {cls.__xpm_value_of__.__qualname__}.C(...)"
+        )
+    otype = cls.__xpmtype__
+    ns = {
+        "__module__": cls.__module__,
+        "__qualname__": f"{cls.__qualname__}.XPMConfig",
+        "__xpm_user_class__": cls,
+        "_xpm_objecttype": otype,
+        "__doc__": cls.__doc__,
+    }
+    for name, arg in otype.arguments.items():
+        ns[name] = _FieldAccess(arg)
+    meta = _config_metaclass(type(cls))
+    c = meta(f"{cls.__name__}.XPMConfig", (ConfigMixin, cls), ns)
+    type.__setattr__(c, "_xpm_config_class", c)
+    type.__setattr__(cls, "_xpm_config_class", c)
+    return c
+
+
+def _default_value_class(cls):
+    """The class of instances: cls itself, or one deriving from the parents' value classes."""
+    parents = []
+    for base in cls.__bases__:
+        if isinstance(base, ConfigMeta) and base not in _ROOT_CLASSES:
+            vc = base.XPMValue
+            if vc is not base:
+                parents.append(vc)
+    if not parents:
+        return cls
+    return type(cls)(
+        f"{cls.__name__}.Value",
+        (cls, *parents),
+        {"__module__": cls.__module__, "__qualname__": f"{cls.__qualname__}.Value",
+         "__xpm_value_of__": cls},
+    )
+
+
+class ConfigMixin:
+    """Behaviour of configuration objects (first base of every ``Cls.XPMConfig``)."""
+
+    __xpm_user_class__ = None
+
+    def __init__(self, **kwargs):
+        otype = type(self)._xpm_objecttype
+        xpm = ConfigInformation(self, otype)
+        self.__dict__["__xpm__"] = xpm
+        values = dict(otype.static_defaults)
+        for name, make in otype.dynamic_defaults:
+            values[name] = make()
+        xpm.values = values
+        if kwargs:
+            args = otype.arguments
+            for name, value in kwargs.items():
+                arg = args.get(name)
+                if arg is None:
+                    xpm.set_by_name(name, value)
+                else:
+                    xpm.set(arg, value)
+
+    def __setattr__(self, name, value):
+        if name.startswith("_") or name in type(self).__dict__:
+            object.__setattr__(self, name, value)
+        elif hasattr(type(self), name) and not callable(getattr(type(self), name)):
+            object.__setattr__(self, name, value)
+        else:
+            self.__xpm__.set_by_name(name, value)
+
+    # -- identity ----------------------------------------------------------------
+
+    def __identifier__(self):
+        from .identifier import identifier_of
+
+        return identifier_of(self)
+
+    def __eq__(self, other):
+        if self is other:
+            return True
+        if getattr(other, "__xpm__", None) is None:
+            return NotImplemented
+        if type(other) is not type(self):
+            return False
+        return self.__xpm__.values == other.__xpm__.values
+
+    def __hash__(self):
+        xpm = self.__xpm__
+        if not xpm.sealed:
+            raise TypeError(
+                f"unhashable unsealed configuration {type(self).__xpm_user_class__.__qualname__}:"
+                " seal it first (cfg.seal()), or build the set with sealed_set(...)"
+            )
+        return hash(self.__identifier__().main)
+
+    def __repr__(self):
+        from .display import config_repr
+
+        return config_repr(self)
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    def seal(self):
+        """Validate and freeze this configuration (and all those below it)."""
+        self.__xpm__.seal()
+        return self
+
+    def tags(self):
+        """The tags of this configuration and of those below it."""
+        return self.__xpm__.tags()
+
+    def instance(self, context=None, *, objects=None, keep: bool = True):
+        """An object of the value class, with the values of this configuration."""
+        from .instance import make_instance
+
+        return make_instance(self, objects if objects is not None else {}, keep)
+
+    def copy(self):
+        """A new, unsealed configuration with the same parameter values."""
+        new = type(self)()
+        new.__xpm__.values = dict(self.__xpm__.values)
+        if self.__xpm__._tags:
+            new.__xpm__._tags = dict(self.__xpm__._tags)
+        return new
+
+    def add_dependencies(self, *dependencies):
+        """Add dependencies (e.g. tokens) that the job must hold before running."""
+        xpm = self.__xpm__
+        if xpm.dependencies is None:
+            xpm.dependencies = []
+        xpm.dependencies.extend(dependencies)
+        return self
+
+    def copy_dependencies(self, other):
+        """Add all the dependencies of another configuration."""
+        deps = other.__xpm__.dependencies
+        if deps:
+            self.add_dependencies(*deps)
+        return self
+
+    def submit(
+        self,
+        *,
+        workspace=None,
+        launcher=None,
+        run_mode=None,
+        init_tasks=None,
+        max_retries=None,
+        transient=None,
+    ):
+        """Submit this task to the current experiment; returns its output."""
+        from experimaestro.scheduler.submission import submit_task
+
+        return submit_task(
+            self,
+            workspace=workspace,
+            launcher=launcher,
+            run_mode=run_mode,
+            init_tasks=init_tasks,
+            max_retries=max_retries,
+            transient=transient,
+        )
+
+    def __matmul__(self, other):
+        """``cfg @ other``: compose (see :func:`experimaestro.core.compose.compose`)."""
+        from .compose import compose
+
+        return compose(self, other)
+
+    # -- job (after submission) --------------------------------------------------
+
+    def _job_or_fail(self):
+        job = self.__xpm__.job
+        if job is None:
+            raise RuntimeError(
+                f"{type(self).__xpm_user_class__.__qualname__} has no job: submit it first"
+            )
+        return job
+
+    @property
+    def job(self):
+        return self._job_or_fail()
+
+    @property
+    def jobpath(self):
+        return self._job_or_fail().path
+
+    def stdout(self):
+        return self._job_or_fail().stdout
+
+    def stderr(self):
+        return self._job_or_fail().stderr
+
+    def wait(self):
+        """Wait until the job of this task ends; True when it succeeded."""
+        return self._job_or_fail().wait()
+
+    def on_completed(self, callback):
+        """Call ``callback()`` (in the scheduler thread) when the job succeeded."""
+        self._job_or_fail().on_completed(callback)
+        return self
+
+    def __xpm_serialize__(self, context):
+        return None
+
+
+class Config(metaclass=ConfigMeta):
+    """Base of all configuration classes.
+
+    Declare fields with ``Param[T]``, ``Meta[T]``, ``Constant[T]``; build a configuration
+    with ``Cls.C(field=value, ...)``; get an object with ``.instance()``.
+    """
+
+    __xpm_config_class__ = True
+    __xpm_instance__ = False
+
+    @classmethod
+    def value_class(cls):
+        """Decorator registering the class of instances of this configuration."""
+
+        def register(value_cls):
+            if not (isinstance(value_cls, type) and issubclass(value_cls, cls)):
+                raise TypeError(
+                    f"{cls.__qualname__}.value_class(): {value_cls!r} must be a subclass of"
+                    f" {cls.__qualname__}"
+                )
+            for base in cls.__bases__:
+                if isinstance(base, ConfigMeta) and base not in _ROOT_CLASSES:
+                    parent_value = base.XPMValue
+                    if parent_value is not base and not issubclass(value_cls, parent_value):
+                        raise TypeError(
+                            f"{cls.__qualname__}.value_class(): {value_cls.__qualname__} must"
+                            f" also derive from {parent_value.__qualname__}, the value class"
+                            f" of {base.__qualname__}"
+                        )
+            if "_xpm_value_class" in cls.__dict__ and cls.__dict__["_xpm_value_class"] is not cls:
+                raise TypeError(f"{cls.__qualname__} already has a value class")
+            type.__setattr__(value_cls, "__xpm_value_of__", cls)
+            type.__setattr__(cls, "_xpm_value_class", value_cls)
+            return value_cls
+
+        return register
+
+    def __post_init__(self):
+        """Called on instances, after the values are set (override it)."""
+
+    def __validate__(self):
+        """Called on configurations when they are sealed (override it to check values)."""
+
+    def register_task_output(self, method, *args, **kwargs):
+        """Record a dynamic task output (watched by the scheduler)."""
+        from experimaestro.taskglobals import Env
+
+        Env.instance().register_output(self, method, args, kwargs)
+
+
+class LightweightTask(Config):
+    """A task run before a real task, in its process (``submit(init_tasks=[...])``)."""
+
+    __xpm_is_task__ = True
+
+    @abstractmethod
+    def execute(self):
+        """The code of the task."""
+
+
+class Task(LightweightTask):
+    """Base class of tasks: configurations with ``execute()``, run as jobs."""
+
+    def watch_output(self, method, callback):
+        """Call ``callback`` each time the running task produces ``method``'s output."""
+        self._job_or_fail().watch_output(method, callback)
+
+
+class ResumableTask(Task):
+    """A task that can be restarted after a time-out (checkpointing in its job folder)."""
+
+    def remaining_time(self):
+        """Seconds left before the job's time limit, or None when there is none."""
+        from experimaestro.taskglobals import Env
+
+        info = Env.instance().launcher_info
+        if info is None:
+            return None
+        return info.remaining_time()
+
+
+class InstanceConfig(Config):
+    """A configuration whose object identity matters (shared vs separate instances)."""
+
+    __xpm_instance__ = True
+
+
+_ROOT_CLASSES = (Config, LightweightTask, Task, ResumableTask, InstanceConfig)
+
+
+def setmeta(config, flag: bool):
+    """Force a configuration to be (True) or not be (False) a meta-parameter."""
+    config.__xpm__.meta = flag
+    return config
+
+
+def sealed_set(*elements):
+    """A set of configurations, each sealed first (so that it is hashable)."""
+    out = set()
+    for e in elements:
+        if getattr(e, "__xpm__", None) is not None:
+            e.seal()
+            e.__identifier__()
+        out.add(e)
+    return out
+
+
+def copyconfig(config, **kwargs):
+    """A copy of a configuration, with some values changed."""
+    new = config.copy()
+    for k, v in kwargs.items():
+        new.__xpm__.set_by_name(k, v)
+    return new
+
+
+def configs_below(value):
+    return list(iter_configs(value))
+
+
+__all__ += ["setmeta", "sealed_set", "copyconfig", "ValidationError", "MISSING",
+            "unknown_field_error"]

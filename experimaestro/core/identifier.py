@@ -1,0 +1,316 @@
+"""Identifiers: the canonical byte encoding of a configuration, hashed with SHA-256.
+
+The encoding is byte-for-byte the one of experimaestro 2.x (see docs/identifiers.md):
+a one-byte tag per value, configs encoded as their own digest, arguments sorted by name.
+"""
+
+import enum
+from hashlib import sha256
+from struct import Struct, error as StructError
+
+from .arguments import CONSTANT, META, MISSING
+from .errors import IdentifierError
+
+__all__ = ["Identifier", "identifier_of", "IdentifierError"]
+
+_pack_q = Struct(">q").pack
+_pack_d = Struct(">d").pack
+_float_tagged = {}
+
+
+def _pack_floats(values) -> bytes:
+    """``02 <double>`` for each float of a list (one struct call)."""
+    n = len(values)
+    s = _float_tagged.get(n)
+    if s is None:
+        s = _float_tagged[n] = Struct(">" + "Bd" * n)
+    flat = []
+    for v in values:
+        flat.append(2)
+        flat.append(v)
+    return s.pack(*flat)
+
+
+class Identifier:
+    """The identifier of a configuration: ``main`` (= ``all``) is the 32-byte digest."""
+
+    __slots__ = ("main",)
+
+    def __init__(self, main: bytes):
+        self.main = main
+
+    @property
+    def all(self) -> bytes:
+        return self.main
+
+    def hex(self) -> str:
+        return self.main.hex()
+
+    def __eq__(self, other):
+        return isinstance(other, Identifier) and other.main == self.main
+
+    def __hash__(self):
+        return hash(self.main)
+
+    def __str__(self):
+        return self.main.hex()
+
+    def __repr__(self):
+        return f"Identifier({self.main.hex()})"
+
+
+class _Hasher:
+    """One top-level computation: the stack of configs (cycles), InstanceConfig tracking."""
+
+    __slots__ = ("stack", "instances", "cycle_to_root")
+
+    def __init__(self):
+        self.stack = []
+        self.instances = {}
+        self.cycle_to_root = False
+
+    # -- configs -----------------------------------------------------------------
+
+    def digest(self, cfg) -> bytes:
+        xpm = cfg.__xpm__
+        ucls = type(cfg).__xpm_user_class__
+        if ucls.__dict__.get("__xpm_deprecated__") is not None:
+            from .deprecation import converted
+
+            conv = converted(cfg)
+            if conv is not cfg:
+                return self.digest(conv)
+        otype = ucls.__xpmtype__
+        stack = self.stack
+        stack.append(cfg)
+        buf = bytearray(b"\x00")
+        if xpm.task is not None:
+            buf += b"\x08"
+            self.nested(xpm.task, buf)
+        buf += otype.identifier_bytes
+        values = xpm.values
+        for arg in otype.sorted_arguments:
+            if arg.hash_static_skip:
+                continue
+            value = values.get(arg.name, MISSING)
+            if arg.kind is META:
+                # A Meta holding a config explicitly marked setmeta(False) is hashed
+                if not (value is not MISSING and _meta_flag(value) is False):
+                    continue
+            if value is MISSING:
+                if arg.kind is CONSTANT:
+                    value = arg.default
+                elif arg.required:
+                    raise IdentifierError(
+                        f"{_path(stack)}.{arg.name}: required parameter not set"
+                        f" (set it with {ucls.__qualname__}.C({arg.name}=...))"
+                    )
+                else:
+                    value = None
+            if value is None and arg.factory is not None:
+                value = arg.default
+            if arg.kind is not CONSTANT:
+                default = arg.default
+                if value is None:
+                    if default is MISSING or default is None:
+                        continue
+                elif arg.ignore_default and default is not MISSING and default is not None:
+                    if _without_meta(value) == default:
+                        continue
+            if _meta_flag(value) is True:
+                continue
+            buf += b"\x03"
+            buf += arg.name_bytes
+            buf += b"\x05"
+            try:
+                self.encode(value, buf)
+            except IdentifierError as e:
+                raise IdentifierError(_prefix(e, f"{_path(stack)}.{arg.name}")) from None
+            except StructError:
+                raise IdentifierError(
+                    f"{_path(stack)}.{arg.name}: integer out of the signed 64-bit range"
+                    " (identifiers encode ints on 8 bytes)"
+                ) from None
+            except UnicodeEncodeError as e:
+                raise IdentifierError(
+                    f"{_path(stack)}.{arg.name}: string cannot be encoded in UTF-8 ({e.reason})"
+                ) from None
+        if xpm.init_tasks:
+            buf += b"\x0c"
+            for t in xpm.init_tasks:
+                self.nested(t, buf)
+        stack.pop()
+        return sha256(buf).digest()
+
+    def nested(self, child, buf):
+        """Encode a config met as a value: ``00 <digest>`` or a cycle reference."""
+        stack = self.stack
+        for i, c in enumerate(stack):
+            if c is child:
+                buf += b"\x00\x0b"
+                buf += _pack_q(len(stack) - i)
+                if i == 0:
+                    self.cycle_to_root = True
+                return
+        xpm = child.__xpm__
+        d = xpm._identifier
+        if d is None:
+            d = self.digest(child)
+        buf += b"\x00"
+        buf += d
+        if type(child).__xpm_instance__:
+            objects = self.instances.get(d)
+            if objects is None:
+                self.instances[d] = [child]
+                return
+            for k, o in enumerate(objects):
+                if o is child:
+                    break
+            else:
+                k = len(objects)
+                objects.append(child)
+            if k:
+                buf += b"\x0d"
+                buf += _pack_q(k)
+
+    # -- values ------------------------------------------------------------------
+
+    def encode(self, value, buf):
+        t = type(value)
+        if value is None:
+            buf += b"\x06"
+        elif t is float or (t is not bool and isinstance(value, float)):
+            buf += b"\x02"
+            buf += _pack_d(value)
+        elif isinstance(value, int):
+            buf += b"\x01"
+            buf += _pack_q(value)
+        elif isinstance(value, str):
+            buf += b"\x03"
+            buf += value.encode("utf-8")
+        elif isinstance(value, list):
+            items = [v for v in value if _meta_flag(v) is not True]
+            buf += b"\x07"
+            buf += _pack_d(len(items))
+            if items and all(type(v) is float for v in items):
+                buf += _pack_floats(items)
+                return
+            for i, v in enumerate(items):
+                try:
+                    self.encode(v, buf)
+                except IdentifierError as e:
+                    raise IdentifierError(_prefix(e, f"[{i}]")) from None
+        elif isinstance(value, (set, frozenset)):
+            self.encode_set(value, buf)
+        elif isinstance(value, enum.Enum):
+            cls = type(value)
+            buf += b"\x0a"
+            buf += f"{cls.__module__}.{cls.__qualname__}:{value.name}".encode("utf-8")
+        elif isinstance(value, dict):
+            items = [(k, v) for k, v in value.items() if _meta_flag(v) is not True]
+            try:
+                items.sort(key=lambda kv: kv[0])
+            except TypeError:
+                raise IdentifierError(
+                    ": dict keys cannot be sorted (enum members have no order); use str keys"
+                ) from None
+            buf += b"\x09"
+            for k, v in items:
+                self.encode(k, buf)
+                try:
+                    self.encode(v, buf)
+                except IdentifierError as e:
+                    raise IdentifierError(_prefix(e, f"[{k!r}]")) from None
+        elif getattr(value, "__xpm__", None) is not None:
+            self.nested(value, buf)
+        elif isinstance(value, tuple):
+            raise IdentifierError(
+                ": a tuple cannot be part of an identifier (experimaestro 2.x identifiers"
+                " have no tuple encoding); declare a list[...] field, or make the field Meta"
+            )
+        elif hasattr(value, "__fspath__"):
+            raise IdentifierError(
+                f": a path ({value}) inside a list, dict or set cannot be part of an"
+                " identifier; use a Param[Path] field (paths are not hashed) or a str"
+            )
+        else:
+            raise IdentifierError(
+                f": a value of type {t.__name__} cannot be part of an identifier"
+            )
+
+    def encode_set(self, value, buf):
+        items = [v for v in value if _meta_flag(v) is not True]
+        keyed = []
+        for v in items:
+            own = bytearray()
+            if getattr(v, "__xpm__", None) is not None:
+                own += b"\x00"
+                own += identifier_of(v).main
+            else:
+                _Hasher().encode(v, own)
+            keyed.append((sha256(own).digest(), v))
+        keyed.sort(key=lambda kv: kv[0])
+        buf += b"\x0e"
+        buf += _pack_d(len(keyed))
+        for _, v in keyed:
+            self.encode(v, buf)
+
+
+def _meta_flag(value):
+    xpm = getattr(value, "__xpm__", None)
+    return None if xpm is None else xpm.meta
+
+
+def _without_meta(value):
+    if isinstance(value, list):
+        return [v for v in value if _meta_flag(v) is not True]
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if _meta_flag(v) is not True}
+    return value
+
+
+def _path(stack) -> str:
+    parts = [type(stack[0]).__xpm_user_class__.__qualname__]
+    for parent, child in zip(stack, stack[1:]):
+        parts.append(_field_name(parent, child))
+    return ".".join(parts)
+
+
+def _field_name(parent, child) -> str:
+    for k, v in parent.__xpm__.values.items():
+        if v is child:
+            return k
+        if isinstance(v, (list, tuple)):
+            for i, x in enumerate(v):
+                if x is child:
+                    return f"{k}[{i}]"
+        if isinstance(v, dict):
+            for kk, x in v.items():
+                if x is child:
+                    return f"{k}[{kk!r}]"
+    return type(child).__xpm_user_class__.__qualname__
+
+
+def _prefix(e: IdentifierError, prefix: str) -> str:
+    """Prefix a relative error message (one that starts with ':' or '[')."""
+    msg = str(e)
+    return prefix + msg if msg[:1] in (":", "[") else msg
+
+
+def identifier_of(cfg) -> Identifier:
+    """The identifier of a configuration (cached on sealed configs)."""
+    xpm = cfg.__xpm__
+    d = xpm._identifier
+    if d is None:
+        h = _Hasher()
+        d = h.digest(cfg)
+        if xpm.sealed and not h.cycle_to_root:
+            xpm._identifier = d
+    return Identifier(d)
+
+
+def encoding_digest(value) -> bytes:
+    """SHA-256 of a value's encoding (used for sets and partial identifiers)."""
+    buf = bytearray()
+    _Hasher().encode(value, buf)
+    return sha256(buf).digest()

@@ -1,0 +1,255 @@
+"""``cfg.__xpm__``: the state of one configuration object (values, seal, tags, task)."""
+
+from .arguments import CONSTANT, MISSING
+from .errors import Invalid, SealedError, ValidationError
+
+__all__ = ["ConfigInformation", "TaggedValue", "iter_configs"]
+
+
+class TaggedValue:
+    """A value marked with :func:`experimaestro.tag`."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __repr__(self):
+        return f"tag({self.value!r})"
+
+
+class ConfigInformation:
+    """Everything experimaestro records about a configuration object.
+
+    ``values`` maps field names to values (defaults included); ``meta`` is None unless
+    :func:`setmeta` was called; ``task`` is the task whose output this config is.
+    """
+
+    __slots__ = (
+        "pyobject",
+        "xpmtype",
+        "values",
+        "sealed",
+        "_identifier",
+        "meta",
+        "task",
+        "init_tasks",
+        "_tags",
+        "job",
+        "submitted",
+        "dependencies",
+        "__weakref__",
+    )
+
+    def __init__(self, pyobject, xpmtype):
+        self.pyobject = pyobject
+        self.xpmtype = xpmtype
+        self.values = {}
+        self.sealed = False
+        self._identifier = None
+        self.meta = None
+        self.task = None
+        self.init_tasks = None
+        self._tags = None
+        self.job = None
+        self.submitted = False
+        self.dependencies = None
+
+    # -- values ------------------------------------------------------------------
+
+    def _where(self, name: str) -> str:
+        return f"{self.xpmtype.configtype.__qualname__}.{name}"
+
+    def set(self, arg, value):
+        """Set a field, checking and converting the value."""
+        if self.sealed:
+            raise SealedError(
+                f"{self._where(arg.name)}: the configuration is sealed (it was submitted"
+                " or sealed); make a copy with .copy() to change it"
+            )
+        if arg.kind is CONSTANT:
+            if value == arg.default and not isinstance(value, TaggedValue):
+                return
+            raise SealedError(
+                f"{self._where(arg.name)}: a Constant cannot be set (its value is"
+                f" {arg.default!r})"
+            )
+        if type(value) is TaggedValue:
+            value = value.value
+            if self._tags is None:
+                self._tags = {}
+            self._tags[arg.name] = value
+        if value is None:
+            if arg.required:
+                raise ValidationError(
+                    f"{self._where(arg.name)}: None given to a required parameter of type"
+                    f" {arg.type}; declare it Optional[...] or with a default to allow None"
+                )
+        else:
+            try:
+                value = arg.type.validate(value)
+            except Invalid as e:
+                raise ValidationError(e.message(self._where(arg.name))) from None
+        self.values[arg.name] = value
+
+    def set_by_name(self, name: str, value):
+        arg = self.xpmtype.arguments.get(name)
+        if arg is not None:
+            return self.set(arg, value)
+        deprecated = getattr(self.xpmtype, "deprecated_params", {}).get(name)
+        if deprecated is not None:
+            return deprecated.apply(self.pyobject, value)
+        raise unknown_field_error(self.xpmtype, name)
+
+    def xpmvalues(self, with_default: bool = False):
+        """Yields (Argument, value) for each field that has a value."""
+        values = self.values
+        for name, arg in self.xpmtype.arguments.items():
+            if name in values:
+                yield arg, values[name]
+            elif with_default and arg.default is not MISSING:
+                yield arg, arg.default
+
+    def get(self, name: str, default=None):
+        return self.values.get(name, default)
+
+    # -- tags --------------------------------------------------------------------
+
+    def tags(self) -> dict:
+        """Tags of this config and of the configs below it (own tags win)."""
+        from .tags import collect_tags
+
+        return collect_tags(self.pyobject)
+
+    # -- identity ----------------------------------------------------------------
+
+    @property
+    def identifier(self):
+        from .identifier import identifier_of
+
+        return identifier_of(self.pyobject)
+
+    def is_unsubmitted_task(self) -> bool:
+        return self.xpmtype.task and not self.submitted and self.task is None
+
+    # -- validation and sealing --------------------------------------------------
+
+    def validate(self):
+        """Check the whole graph below this config; raise listing every problem."""
+        check_graph(self.pyobject)
+
+    def seal(self):
+        """Validate, then freeze this config and every config below it."""
+        if self.sealed:
+            return
+        configs = check_graph(self.pyobject)
+        for cfg in configs:
+            cfg.__xpm__.sealed = True
+
+    def clone_for(self, new, clone):
+        """State of a copy (used for config defaults): same values, unsealed."""
+        info = ConfigInformation(new, self.xpmtype)
+        info.values = {k: clone(v) for k, v in self.values.items()}
+        info.meta = self.meta
+        info._tags = dict(self._tags) if self._tags else None
+        return info
+
+    def __repr__(self):
+        return f"<ConfigInformation of {self.xpmtype.identifier}>"
+
+
+def unknown_field_error(xpmtype, name: str) -> ValidationError:
+    import difflib
+
+    known = sorted(xpmtype.arguments)
+    cls = xpmtype.configtype.__qualname__
+    msg = f"{cls}.{name}: {cls} has no parameter '{name}'"
+    close = difflib.get_close_matches(name, known, n=1)
+    if close:
+        msg += f" (did you mean '{close[0]}'?)"
+    msg += f"; its parameters are: {', '.join(known) if known else '(none)'}"
+    return ValidationError(msg)
+
+
+def iter_configs(value):
+    """The configurations directly inside a value (lists, dicts, sets, tuples)."""
+    if getattr(value, "__xpm__", None) is not None:
+        yield value
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for v in value:
+            yield from iter_configs(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from iter_configs(v)
+
+
+def _children_with_paths(value, path):
+    if getattr(value, "__xpm__", None) is not None:
+        yield path, value
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            yield from _children_with_paths(v, f"{path}[{i}]")
+    elif isinstance(value, (set, frozenset)):
+        for v in value:
+            yield from _children_with_paths(v, f"{path}{{}}")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _children_with_paths(v, f"{path}[{k!r}]")
+
+
+def check_graph(root) -> list:
+    """Check every unsealed config reachable from root.
+
+    Returns the configs visited; raises ValidationError listing all missing required
+    parameters and invalid values, with their paths (``Learner.model.layers[2]``).
+    """
+    missing = []
+    invalid = []
+    visited = []
+    seen = set()
+    stack = [(type(root).__xpm_user_class__.__qualname__, root)]
+    while stack:
+        path, cfg = stack.pop()
+        if id(cfg) in seen:
+            continue
+        seen.add(id(cfg))
+        xpm = cfg.__xpm__
+        if xpm.sealed:
+            continue
+        visited.append(cfg)
+        values = xpm.values
+        for name, arg in xpm.xpmtype.arguments.items():
+            value = values.get(name, MISSING)
+            if value is MISSING:
+                if arg.required:
+                    missing.append(f"{path}.{name}")
+                continue
+            if value is None:
+                continue
+            try:
+                arg.type.validate(value)
+            except Invalid as e:
+                invalid.append(e.message(f"{path}.{name}"))
+            for child_path, child in _children_with_paths(value, f"{path}.{name}"):
+                stack.append((child_path, child))
+        for t in xpm.init_tasks or ():
+            stack.append((f"{path}<init task {type(t).__xpm_user_class__.__qualname__}>", t))
+    problems = []
+    if missing:
+        problems.append(
+            "missing required parameter(s): " + ", ".join(sorted(missing))
+        )
+    problems.extend(invalid)
+    if problems:
+        raise ValidationError("; ".join(problems))
+    # User validation hooks, children first
+    for cfg in reversed(visited):
+        hook = getattr(cfg, "__validate__", None)
+        if hook is not None:
+            try:
+                hook()
+            except (ValidationError, AssertionError, ValueError, TypeError) as exc:
+                raise ValidationError(
+                    f"{type(cfg).__xpm_user_class__.__qualname__}.__validate__ failed: {exc}"
+                ) from exc
+    return visited

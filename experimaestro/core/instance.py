@@ -1,0 +1,48 @@
+"""From configuration to instance: ``cfg.instance()``."""
+
+from .arguments import MISSING
+
+
+def make_instance(cfg, memo: dict, keep: bool):
+    """Build (once per configuration, shared through `memo`) the value object of cfg."""
+    key = id(cfg)
+    found = memo.get(key)
+    if found is not None:
+        return found
+    ucls = type(cfg).__xpm_user_class__
+    vcls = ucls.XPMValue
+    obj = object.__new__(vcls)
+    memo[key] = obj
+    xpm = cfg.__xpm__
+    d = obj.__dict__
+    values = xpm.values
+    for name, arg in xpm.xpmtype.arguments.items():
+        value = values.get(name, MISSING)
+        if value is MISSING:
+            if arg.kind.name == "Constant":
+                value = arg.default
+            elif arg.optional or arg.generator is not None:
+                value = None
+            else:
+                continue
+        d[name] = _convert(value, memo, keep)
+    if keep:
+        d["__config__"] = cfg
+    d["__tags__"] = xpm._tags or {}
+    if type(obj).__init__ is not object.__init__:
+        obj.__init__()
+    obj.__post_init__()
+    return obj
+
+
+def _convert(value, memo, keep):
+    if getattr(value, "__xpm__", None) is not None:
+        return make_instance(value, memo, keep)
+    t = type(value)
+    if t is list:
+        return [_convert(v, memo, keep) for v in value]
+    if t is dict:
+        return {k: _convert(v, memo, keep) for k, v in value.items()}
+    if t is set or t is tuple:
+        return t(_convert(v, memo, keep) for v in value)
+    return value

@@ -1,0 +1,461 @@
+"""Serialization of configuration graphs (params.json version 3, save/load, state_dict).
+
+A graph is written as a list of object records, dependencies first; a record holds the
+class (module + qualified name), the identifier, and the encoded field values. Nested
+configs are references ``{"type": "python", "value": <record id>}``.
+"""
+
+import enum
+import importlib
+import importlib.util
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Union
+
+from .arguments import MISSING
+
+__all__ = [
+    "SerializationContext",
+    "SerializedPath",
+    "ObjectStore",
+    "state_dict",
+    "from_state_dict",
+    "save",
+    "load",
+    "serialize",
+    "deserialize",
+    "from_task_dir",
+    "params_dict",
+    "PARAMS_VERSION",
+]
+
+PARAMS_VERSION = 3
+DEFINITION_FILES = ("experimaestro.json", "definition.json")
+
+
+class SerializedPath:
+    """A path stored relative to a save directory (``is_folder`` for folders)."""
+
+    def __init__(self, path: Union[str, Path], is_folder: bool = False):
+        self.path = Path(path)
+        self.is_folder = is_folder
+
+
+class ObjectStore(dict):
+    """Objects already built while loading (id -> object)."""
+
+
+class SerializationContext:
+    """Context when serializing: where DataPath files are copied."""
+
+    def __init__(self, *, save_directory: Optional[Path] = None, jobpath: Optional[Path] = None,
+                 workspace: Optional[Path] = None):
+        self.save_directory = Path(save_directory) if save_directory else None
+        self.jobpath = Path(jobpath) if jobpath else None
+        self.workspace = Path(workspace) if workspace else None
+        self._var_path: List[str] = []
+        self._used: set = set()
+
+    @property
+    def depth(self) -> int:
+        return len(self._var_path)
+
+    def serialize(self, var_path: List[str], data_path: Path, config=None) -> SerializedPath:
+        """Copy a DataPath file or folder into the save directory."""
+        if self.save_directory is None:
+            return SerializedPath(data_path, Path(data_path).is_dir())
+        rel = Path("data", *var_path)
+        if rel in self._used:
+            raise ValueError(f"SerializationContext: the path {rel} was already used")
+        self._used.add(rel)
+        dest = self.save_directory / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        src = Path(data_path)
+        if src.is_dir():
+            shutil.copytree(src, dest, dirs_exist_ok=True)
+        else:
+            shutil.copyfile(src, dest)
+        return SerializedPath(rel, src.is_dir())
+
+
+# -- writing -------------------------------------------------------------------
+
+
+class _Writer:
+    def __init__(self, context: SerializationContext):
+        self.context = context
+        self.records: List[dict] = []
+        self.ids: Dict[int, int] = {}
+
+    def add(self, cfg, var_path=()) -> int:
+        key = id(cfg)
+        found = self.ids.get(key)
+        if found is not None:
+            return found
+        self.ids[key] = -1  # in progress (cycles are written as forward references)
+        xpm = cfg.__xpm__
+        ucls = type(cfg).__xpm_user_class__
+        record: Dict[str, Any] = {}
+        if xpm.task is not None:
+            record["task"] = self.add(xpm.task)
+        if xpm.init_tasks:
+            record["init-tasks"] = [self.add(t) for t in xpm.init_tasks]
+        fields = {}
+        for arg, value in xpm.xpmvalues():
+            if value is None and arg.optional and arg.default is MISSING:
+                continue
+            fields[arg.name] = self.value(value, arg, [*var_path, arg.name])
+        oid = len(self.records)
+        record.update(
+            {
+                "id": oid,
+                "module": ucls.__module__,
+                "type": ucls.__qualname__,
+                "typename": f"{ucls.__module__}.{ucls.__qualname__}",
+                "identifier": cfg.__identifier__().hex(),
+            }
+        )
+        file = _class_file(ucls)
+        if file is not None:
+            record["file"] = file
+        if xpm.meta is not None:
+            record["meta"] = xpm.meta
+        record["fields"] = fields
+        self.records.append(record)
+        self.ids[key] = oid
+        return oid
+
+    def value(self, value, arg, var_path):
+        if value is None or isinstance(value, (bool, int, float, str)) and not isinstance(
+            value, enum.Enum
+        ):
+            if isinstance(value, float) and value != value:
+                return {"type": "float", "value": "nan"}
+            if isinstance(value, float) and value in (float("inf"), float("-inf")):
+                return {"type": "float", "value": repr(value)}
+            return value
+        if getattr(value, "__xpm__", None) is not None:
+            return {"type": "python", "value": self.add(value, var_path)}
+        if isinstance(value, enum.Enum):
+            cls = type(value)
+            return {"type": "enum", "module": cls.__module__, "enum": cls.__qualname__,
+                    "value": value.name}
+        if isinstance(value, Path):
+            return self.path(value, arg, var_path)
+        if isinstance(value, (list, tuple)):
+            return [self.value(v, arg, [*var_path, str(i)]) for i, v in enumerate(value)]
+        if isinstance(value, (set, frozenset)):
+            return {"type": "set", "items": [self.value(v, arg, var_path) for v in value]}
+        if isinstance(value, dict):
+            return {"type": "dict", "items": [
+                [self.value(k, arg, var_path), self.value(v, arg, [*var_path, str(k)])]
+                for k, v in value.items()]}
+        raise TypeError(f"cannot serialize a value of type {type(value).__name__} ({value!r})")
+
+    def path(self, value: Path, arg, var_path):
+        ctx = self.context
+        if arg is not None and arg.is_data and ctx.save_directory is not None:
+            sp = ctx.serialize(var_path, value)
+            return {"type": "path", "value": str(sp.path), "base": "save"}
+        for base_name, base in (("job", ctx.jobpath), ("workspace", ctx.workspace)):
+            if base is not None:
+                try:
+                    rel = value.absolute().relative_to(base)
+                except ValueError:
+                    continue
+                return {"type": "path", "value": str(rel), "base": base_name}
+        return str(value.absolute())
+
+
+def _class_file(ucls) -> Optional[str]:
+    """The source file, when the class is not importable from its module name."""
+    module = sys.modules.get(ucls.__module__)
+    if ucls.__module__ == "__main__" or module is None or getattr(module, "__spec__", None) is None:
+        return getattr(module, "__file__", None) if module is not None else None
+    return None
+
+
+def params_dict(task, *, jobpath: Optional[Path] = None, workspace: Optional[Path] = None) -> dict:
+    """The content of a job's params.json (the task is the last object)."""
+    from experimaestro import __version__
+
+    writer = _Writer(SerializationContext(jobpath=jobpath, workspace=workspace))
+    writer.add(task)
+    return {
+        "workspace": str(workspace) if workspace else None,
+        "version": PARAMS_VERSION,
+        "experimaestro": __version__,
+        "objects": writer.records,
+    }
+
+
+def state_dict(context: SerializationContext, obj) -> dict:
+    """A JSON-compatible dict describing obj (configs, lists and dicts of configs)."""
+    writer = _Writer(context)
+    data = writer.value(obj, None, [])
+    return {"objects": writer.records, "data": data}
+
+
+# -- reading -------------------------------------------------------------------
+
+
+def _import_class(record: dict):
+    module_name, qualname = record["module"], record["type"]
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        file = record.get("file")
+        if not file:
+            raise ImportError(
+                f"cannot import module {module_name!r} for {qualname}: {exc}; is the"
+                " project on PYTHONPATH?"
+            ) from exc
+        spec = importlib.util.spec_from_file_location(module_name, file)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        spec.loader.exec_module(module)
+    obj = module
+    for part in qualname.split("."):
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            raise ImportError(f"{module_name} has no class {qualname}") from None
+    return obj
+
+
+class _Reader:
+    def __init__(self, resolve: Callable[[str, str], Path], partial_loading: bool):
+        self.resolve = resolve
+        self.partial_loading = partial_loading
+        self.objects: Dict[int, Any] = {}
+        self.pending: List[tuple] = []
+
+    def load(self, records: List[dict]):
+        for record in records:
+            self.objects[record["id"]] = self.create(record)
+        for record in records:
+            self.fill(record)
+        # Forward references (cycles) are set last
+        for cfg, name, raw in self.pending:
+            cfg.__xpm__.values[name] = self.value(raw)
+
+    def create(self, record):
+        cls = _import_class(record)
+        cfg = cls.XPMConfig()
+        xpm = cfg.__xpm__
+        if xpm.xpmtype.task:
+            xpm.submitted = True
+        if "meta" in record:
+            xpm.meta = record["meta"]
+        return cfg
+
+    def fill(self, record):
+        cfg = self.objects[record["id"]]
+        xpm = cfg.__xpm__
+        args = xpm.xpmtype.arguments
+        for name, raw in record.get("fields", {}).items():
+            arg = args.get(name)
+            if arg is None:
+                continue  # a field that no longer exists
+            if _has_forward_ref(raw, self.objects, record["id"]):
+                self.pending.append((cfg, name, raw))
+                continue
+            value = self.value(raw)
+            if arg.kind.name == "Constant":
+                continue
+            if value is None:
+                xpm.values[name] = None
+            else:
+                xpm.set(arg, value)
+        if "task" in record:
+            xpm.task = self.objects[record["task"]]
+        if "init-tasks" in record:
+            xpm.init_tasks = [self.objects[i] for i in record["init-tasks"]]
+
+    def value(self, raw):
+        if isinstance(raw, list):
+            return [self.value(v) for v in raw]
+        if isinstance(raw, dict):
+            kind = raw.get("type")
+            if kind == "python":
+                return self.objects[raw["value"]]
+            if kind == "path":
+                return self.resolve(raw.get("base"), raw["value"])
+            if kind == "enum":
+                cls = _import_class({"module": raw["module"], "type": raw["enum"]})
+                return cls[raw["value"]]
+            if kind == "set":
+                return {self.value(v) for v in raw["items"]}
+            if kind == "dict":
+                return {_key(self.value(k)): self.value(v) for k, v in raw["items"]}
+            if kind == "float":
+                return float(raw["value"])
+            return {k: self.value(v) for k, v in raw.items()}
+        return raw
+
+
+def _key(k):
+    return tuple(k) if isinstance(k, list) else k
+
+
+def _has_forward_ref(raw, objects, current_id) -> bool:
+    if isinstance(raw, list):
+        return any(_has_forward_ref(v, objects, current_id) for v in raw)
+    if isinstance(raw, dict):
+        if raw.get("type") == "python":
+            return raw["value"] >= current_id
+        return any(_has_forward_ref(v, objects, current_id) for v in raw.values()
+                   if isinstance(v, (list, dict)))
+    return False
+
+
+def _resolver(base_path: Optional[Path], workspace: Optional[Path], jobpath: Optional[Path]):
+    def resolve(base, value):
+        if base == "job" and jobpath is not None:
+            return jobpath / value
+        if base == "workspace" and workspace is not None:
+            return workspace / value
+        if base == "save" and base_path is not None:
+            return base_path / value
+        return Path(value)
+
+    return resolve
+
+
+def _load_records(records, resolve, as_instance, partial_loading):
+    reader = _Reader(resolve, partial_loading)
+    reader.load(records)
+    return reader
+
+
+def from_state_dict(state: Dict[str, Any], path=None, *, as_instance: bool = False,
+                    partial_loading: Optional[bool] = None):
+    """Rebuild what :func:`state_dict` described."""
+    base = _as_base(path)
+    resolve = base if callable(base) else _resolver(base, None, None)
+    reader = _load_records(state["objects"], resolve, as_instance, partial_loading)
+    data = reader.value(state["data"])
+    if as_instance:
+        return _instantiate(data)
+    return data
+
+
+def _as_base(path):
+    if path is None:
+        return None
+    if callable(path) and not isinstance(path, (str, Path)):
+        return lambda base, value: Path(path(value))
+    return Path(path)
+
+
+def _instantiate(data):
+    from .instance import make_instance
+
+    memo: dict = {}
+    if getattr(data, "__xpm__", None) is not None:
+        return make_instance(data, memo, True)
+    if isinstance(data, list):
+        return [_instantiate(v) for v in data]
+    if isinstance(data, dict):
+        return {k: _instantiate(v) for k, v in data.items()}
+    return data
+
+
+def save(obj, save_directory: Optional[Path], definition_filename: str = "experimaestro.json"):
+    """Save a configuration in a folder, copying its DataPath files and folders."""
+    serialize(obj, save_directory, init_tasks=[], definition_filename=definition_filename)
+
+
+def serialize(obj, save_directory: Path, *, init_tasks: list = (),
+              definition_filename: str = "experimaestro.json"):
+    """Save a configuration and the init tasks to run when it is deserialized."""
+    save_directory = Path(save_directory)
+    save_directory.mkdir(parents=True, exist_ok=True)
+    context = SerializationContext(save_directory=save_directory)
+    writer = _Writer(context)
+    data = writer.value(obj, None, [])
+    tasks = [writer.value(t, None, ["init-tasks", str(i)]) for i, t in enumerate(init_tasks)]
+    from experimaestro import __version__
+
+    content = {"objects": writer.records, "data": data, "init-tasks": tasks,
+               "experimaestro": __version__}
+    tmp = save_directory / f".{definition_filename}.tmp"
+    tmp.write_text(json.dumps(content, indent=1))
+    tmp.replace(save_directory / definition_filename)
+
+
+def _read_definition(path, definition_filename):
+    if callable(path) and not isinstance(path, (str, Path)):
+        names = [definition_filename] if definition_filename else DEFINITION_FILES
+        for name in names:
+            try:
+                return json.loads(Path(path(name)).read_text()), path
+            except FileNotFoundError:
+                continue
+        raise FileNotFoundError(f"no definition file ({', '.join(names)})")
+    path = Path(path)
+    names = [definition_filename] if definition_filename else DEFINITION_FILES
+    for name in names:
+        f = path / name
+        if f.exists():
+            return json.loads(f.read_text()), path
+    raise FileNotFoundError(
+        f"{path}: no {' or '.join(names)} here; was it written by save() or serialize()?"
+    )
+
+
+def deserialize(path, as_instance: bool = False, partial_loading: Optional[bool] = None,
+                definition_filename: Optional[str] = None):
+    """Load what :func:`serialize` wrote: (config, init_tasks), or the instance."""
+    content, base = _read_definition(path, definition_filename)
+    resolve = _as_base(base) if callable(base) and not isinstance(base, Path) else _resolver(
+        base, None, None)
+    reader = _load_records(content["objects"], resolve, as_instance, partial_loading)
+    data = reader.value(content["data"])
+    init_tasks = [reader.value(t) for t in content.get("init-tasks", [])]
+    if as_instance:
+        obj = _instantiate(data)
+        for t in init_tasks:
+            t.instance().execute()
+        return obj
+    return data, init_tasks
+
+
+def load(path, as_instance: bool = False, partial_loading: Optional[bool] = None,
+         definition_filename: Optional[str] = None):
+    """Load what :func:`save` wrote."""
+    result = deserialize(path, as_instance, partial_loading, definition_filename)
+    if as_instance:
+        return result
+    return result[0]
+
+
+def read_params(path: Path) -> dict:
+    params = json.loads(Path(path).read_text())
+    version = params.get("version", 0)
+    if version > PARAMS_VERSION:
+        raise ValueError(
+            f"{path}: params.json version {version} is newer than the versions this"
+            f" experimaestro reads (up to {PARAMS_VERSION}); upgrade experimaestro"
+        )
+    return params
+
+
+def from_task_dir(path, as_instance: bool = False, partial_loading: Optional[bool] = None):
+    """The task (config, or instance) of a job folder, from its params.json."""
+    if callable(path) and not isinstance(path, (str, Path)):
+        params_file = Path(path("params.json"))
+        jobpath = params_file.parent
+    else:
+        jobpath = Path(path)
+        params_file = jobpath / "params.json"
+    params = read_params(params_file)
+    workspace = Path(params["workspace"]) if params.get("workspace") else None
+    reader = _load_records(params["objects"], _resolver(None, workspace, jobpath), as_instance,
+                           partial_loading)
+    task = reader.objects[params["objects"][-1]["id"]]
+    if as_instance:
+        return task.instance()
+    return task

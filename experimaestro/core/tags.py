@@ -1,0 +1,75 @@
+"""Tags: values marked with ``tag(v)``, collected from a configuration graph."""
+
+import warnings
+
+from .information import TaggedValue
+
+__all__ = ["tag", "tags", "tagspath", "TagDict", "stop_tags", "collect_tags"]
+
+
+class TagDict(dict):
+    """A dict of tag name -> value."""
+
+
+def tag(value):
+    """Mark a parameter value as a tag: ``Task.C(lr=tag(0.1))``."""
+    if isinstance(value, TaggedValue):
+        return value
+    if not isinstance(value, (str, int, float, bool)) and value is not None:
+        raise TypeError(
+            f"tag(): a tag must be a str, int, float or bool, got {type(value).__name__}"
+        )
+    return TaggedValue(value)
+
+
+def collect_tags(root) -> TagDict:
+    """Tags of root and of every configuration below it (closer ones win)."""
+    found: list = []
+    seen = set()
+
+    def walk(cfg, depth):
+        if id(cfg) in seen:
+            return
+        seen.add(id(cfg))
+        xpm = cfg.__xpm__
+        if getattr(cfg, "__xpm_stop_tags__", False) and depth > 0:
+            return
+        if xpm._tags:
+            for k, v in xpm._tags.items():
+                found.append((depth, k, v))
+        from .information import iter_configs
+
+        for value in xpm.values.values():
+            for child in iter_configs(value):
+                walk(child, depth + 1)
+        if xpm.task is not None:
+            walk(xpm.task, depth + 1)
+
+    walk(root, 0)
+    result = TagDict()
+    depth_of = {}
+    for depth, k, v in found:
+        if k in result and result[k] != v:
+            if depth_of[k] == depth:
+                warnings.warn(f"tag '{k}' has two values ({result[k]!r}, {v!r}); using {v!r}")
+            elif depth_of[k] < depth:
+                continue
+        result[k] = v
+        depth_of[k] = depth
+    return result
+
+
+def tags(value) -> TagDict:
+    """The tags of a configuration (and of those below it)."""
+    return collect_tags(value)
+
+
+def tagspath(value) -> str:
+    """``key=value`` pairs of the tags, sorted by key, joined with ``_``."""
+    return "_".join(f"{k}={v}" for k, v in sorted(collect_tags(value).items()))
+
+
+def stop_tags(config):
+    """Tags below this configuration are not propagated to the configs that hold it."""
+    config.__dict__["__xpm_stop_tags__"] = True
+    return config

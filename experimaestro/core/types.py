@@ -1,0 +1,423 @@
+"""Type descriptors: validation and coercion of field values.
+
+Each descriptor's ``validate(value)`` returns the (possibly coerced) value or raises
+:class:`~experimaestro.core.errors.Invalid`; the caller turns that into a
+:class:`ValidationError` naming the class and field path.
+"""
+
+import enum
+import sys
+import typing
+from pathlib import Path, PurePath
+from typing import Annotated, Any, Optional, Union
+
+from .errors import Invalid
+
+__all__ = ["Type", "ObjectType", "SubmitHook", "type_from_annotation"]
+
+_TRUE = frozenset(("true", "yes", "on", "1", "y", "t"))
+_FALSE = frozenset(("false", "no", "off", "0", "n", "f"))
+
+
+class Type:
+    """Base of type descriptors."""
+
+    name = "any"
+    #: True when the values of this type are paths (hashing ignores Path fields)
+    is_path = False
+
+    def validate(self, value):
+        return value
+
+    def __str__(self):
+        return self.name
+
+    __repr__ = __str__
+
+
+class AnyType(Type):
+    name = "Any"
+
+
+class IntType(Type):
+    name = "int"
+
+    def validate(self, value):
+        t = type(value)
+        if t is int:
+            return value
+        if t is bool or isinstance(value, int):
+            return int(value)
+        if isinstance(value, float):
+            if value.is_integer():
+                return int(value)
+            raise Invalid("int", value, hint="the float has a fractional part")
+        if isinstance(value, str):
+            try:
+                return int(value.strip())
+            except ValueError:
+                raise Invalid("int", value) from None
+        raise Invalid("int", value)
+
+
+class FloatType(Type):
+    name = "float"
+
+    def validate(self, value):
+        t = type(value)
+        if t is float:
+            return value
+        if isinstance(value, (int, float)):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return float(value.strip())
+            except ValueError:
+                raise Invalid("float", value) from None
+        raise Invalid("float", value)
+
+
+class BoolType(Type):
+    name = "bool"
+
+    def validate(self, value):
+        if type(value) is bool:
+            return value
+        if isinstance(value, (int, float)):
+            if value == 1:
+                return True
+            if value == 0:
+                return False
+            raise Invalid("bool", value, hint="only 0 and 1 convert to a boolean")
+        if isinstance(value, str):
+            low = value.strip().lower()
+            if low in _TRUE:
+                return True
+            if low in _FALSE:
+                return False
+            raise Invalid(
+                "bool", value, hint="accepted strings: true/false, yes/no, on/off, 1/0"
+            )
+        raise Invalid("bool", value)
+
+
+class StrType(Type):
+    name = "str"
+
+    def validate(self, value):
+        if isinstance(value, str):
+            return value
+        raise Invalid("str", value, hint="convert it with str() if this is intended")
+
+
+class PathType(Type):
+    name = "Path"
+    is_path = True
+
+    def validate(self, value):
+        if isinstance(value, Path):
+            return value
+        if isinstance(value, (str, PurePath)) or hasattr(value, "__fspath__"):
+            return Path(value)
+        raise Invalid("a path (str or pathlib.Path)", value)
+
+
+class EnumType(Type):
+    def __init__(self, cls):
+        self.cls = cls
+        self.name = cls.__qualname__
+
+    def validate(self, value):
+        cls = self.cls
+        if isinstance(value, cls):
+            return value
+        if isinstance(value, str) and not isinstance(value, enum.Enum):
+            try:
+                return cls[value]
+            except KeyError:
+                pass
+        members = ", ".join(cls.__members__)
+        raise Invalid(f"a member of {self.name} ({members})", value)
+
+
+class ListType(Type):
+    def __init__(self, inner: Type):
+        self.inner = inner
+        self.name = f"list[{inner}]"
+
+    def validate(self, value):
+        if not isinstance(value, list):
+            hint = "use a list, not a tuple" if isinstance(value, tuple) else ""
+            raise Invalid(self.name, value, hint=hint)
+        check = self.inner.validate
+        out = []
+        append = out.append
+        i = 0
+        try:
+            for i, x in enumerate(value):
+                append(check(x))
+        except Invalid as e:
+            raise e.at(f"[{i}]")
+        return out
+
+
+class SetType(Type):
+    def __init__(self, inner: Type):
+        self.inner = inner
+        self.name = f"set[{inner}]"
+
+    def validate(self, value):
+        if not isinstance(value, (set, frozenset)):
+            raise Invalid(self.name, value, hint="use a set, e.g. sealed_set(...)")
+        check = self.inner.validate
+        out = set()
+        for x in value:
+            try:
+                out.add(check(x))
+            except Invalid as e:
+                raise e.at(f"{{{x!r}}}")
+        return out
+
+
+class DictType(Type):
+    def __init__(self, key: Type, value: Type):
+        self.key = key
+        self.value = value
+        self.name = f"dict[{key}, {value}]"
+
+    def validate(self, value):
+        if not isinstance(value, dict):
+            raise Invalid(self.name, value)
+        kcheck, vcheck = self.key.validate, self.value.validate
+        out = {}
+        for k, v in value.items():
+            try:
+                ck = kcheck(k)
+            except Invalid as e:
+                raise e.at(f"[key {k!r}]")
+            try:
+                out[ck] = vcheck(v)
+            except Invalid as e:
+                raise e.at(f"[{k!r}]")
+        return out
+
+
+class TupleType(Type):
+    def __init__(self, items: list, ellipsis: bool = False):
+        self.items = items
+        self.ellipsis = ellipsis
+        inner = ", ".join(map(str, items)) + (", ..." if ellipsis else "")
+        self.name = f"tuple[{inner}]"
+
+    def validate(self, value):
+        if not isinstance(value, (tuple, list)):
+            raise Invalid(self.name, value)
+        if self.ellipsis:
+            check = self.items[0].validate
+            return tuple(check(x) for x in value)
+        if len(value) != len(self.items):
+            raise Invalid(self.name, value, hint=f"expected {len(self.items)} items")
+        out = []
+        for i, (t, x) in enumerate(zip(self.items, value)):
+            try:
+                out.append(t.validate(x))
+            except Invalid as e:
+                raise e.at(f"[{i}]")
+        return tuple(out)
+
+
+class OptionalType(Type):
+    def __init__(self, inner: Type):
+        self.inner = inner
+        self.name = f"Optional[{inner}]"
+        self.is_path = inner.is_path
+
+    def validate(self, value):
+        if value is None:
+            return None
+        return self.inner.validate(value)
+
+
+class UnionType(Type):
+    def __init__(self, options: list):
+        self.options = options
+        self.name = " | ".join(map(str, options))
+
+    def validate(self, value):
+        # An exact match first (an int stays an int in int | float)
+        for t in self.options:
+            if isinstance(t, ConfigType) and t.accepts(value):
+                return value
+            if isinstance(t, _SCALARS) and type(value) is _SCALARS[type(t)]:
+                return value
+        for t in self.options:
+            try:
+                return t.validate(value)
+            except Invalid:
+                pass
+        raise Invalid(self.name, value)
+
+
+class ConfigType(Type):
+    """A field holding a configuration of a given class (or a subclass)."""
+
+    def __init__(self, cls):
+        self.cls = cls
+        self.name = cls.__qualname__
+
+    def accepts(self, value) -> bool:
+        return getattr(value, "__xpm__", None) is not None and isinstance(value, self.cls)
+
+    def validate(self, value):
+        if isinstance(value, self.cls):
+            xpm = getattr(value, "__xpm__", None)
+            if xpm is None:
+                raise Invalid(
+                    f"a configuration {self.name}",
+                    value,
+                    hint=f"this is an instance; pass a configuration made with {self.name}.C(...)",
+                )
+            if xpm.is_unsubmitted_task():
+                raise Invalid(
+                    f"a configuration {self.name}",
+                    value,
+                    hint="this task was not submitted: pass the value returned by .submit()",
+                )
+            return value
+        raise Invalid(f"a configuration {self.name}", value)
+
+
+_SCALARS = {IntType: int, FloatType: float, StrType: str, BoolType: bool}
+_BUILTINS = {
+    int: IntType(),
+    float: FloatType(),
+    str: StrType(),
+    bool: BoolType(),
+    Path: PathType(),
+    PurePath: PathType(),
+    Any: AnyType(),
+    object: AnyType(),
+}
+
+
+def type_from_annotation(tp, where: str) -> Type:
+    """The descriptor for a (marker-free) annotation; `where` names the field in errors."""
+    found = _BUILTINS.get(tp)
+    if found is not None:
+        return found
+    if tp is None or tp is type(None):
+        return OptionalType(AnyType())
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin is Annotated:
+        return type_from_annotation(args[0], where)
+    if origin is Union or (sys.version_info >= (3, 10) and _is_pep604(tp)):
+        options = [a for a in args if a is not type(None)]
+        inner = (
+            type_from_annotation(options[0], where)
+            if len(options) == 1
+            else UnionType([type_from_annotation(a, where) for a in options])
+        )
+        return OptionalType(inner) if len(options) < len(args) else inner
+    if origin in (list, typing.List) or tp is list:
+        return ListType(type_from_annotation(args[0], where) if args else AnyType())
+    if origin in (set, frozenset) or tp in (set, frozenset):
+        return SetType(type_from_annotation(args[0], where) if args else AnyType())
+    if origin is dict or tp is dict:
+        if args:
+            return DictType(
+                type_from_annotation(args[0], where), type_from_annotation(args[1], where)
+            )
+        return DictType(AnyType(), AnyType())
+    if origin is tuple or tp is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return TupleType([type_from_annotation(args[0], where)], ellipsis=True)
+        return TupleType([type_from_annotation(a, where) for a in args] or [AnyType()], not args)
+    if isinstance(tp, type):
+        if issubclass(tp, enum.Enum):
+            return EnumType(tp)
+        if getattr(tp, "__xpm_config_class__", False):
+            return ConfigType(tp)
+        if issubclass(tp, Path):
+            return PathType()
+    if isinstance(tp, typing.TypeVar):
+        return AnyType()
+    if origin is typing.Literal:
+        return LiteralType(args)
+    raise TypeError(
+        f"{where}: unsupported type {tp!r}; use int, float, str, bool, Path, an Enum,"
+        " a configuration class, or list/dict/set/Optional of those"
+    )
+
+
+class LiteralType(Type):
+    def __init__(self, values):
+        self.values = values
+        self.name = f"one of {', '.join(map(repr, values))}"
+
+    def validate(self, value):
+        if value in self.values:
+            return value
+        raise Invalid(self.name, value)
+
+
+def _is_pep604(tp) -> bool:
+    import types
+
+    return isinstance(tp, types.UnionType)
+
+
+class ObjectType:
+    """What experimaestro knows of a configuration class (``Cls.__xpmtype__``)."""
+
+    def __init__(self, cls, identifier: str, arguments: dict):
+        self.configtype = cls
+        self.objecttype = cls
+        self.identifier = TypeIdentifier(identifier)
+        self.arguments = arguments
+        #: fields sorted by name (code point order), the order of the identifier
+        self.sorted_arguments = [arguments[k] for k in sorted(arguments)]
+        self.identifier_bytes = identifier.encode("utf-8")
+        self.task = getattr(cls, "__xpm_is_task__", False)
+        self.name = identifier
+
+    @property
+    def description(self) -> str:
+        import inspect
+
+        return inspect.cleandoc(self.configtype.__doc__ or "")
+
+    @property
+    def title(self) -> str:
+        return (self.description.split("\n", 1)[0]) if self.description else self.name
+
+    def __repr__(self):
+        return f"ObjectType({self.identifier})"
+
+
+class TypeIdentifier(str):
+    """A type identifier (a str, with the ``.name`` attribute of 2.x)."""
+
+    @property
+    def name(self) -> str:
+        return str(self)
+
+
+class SubmitHook:
+    """Hook called before a job is submitted (e.g. to change its environment).
+
+    Subclasses implement ``process(job, launcher)`` and ``spec()`` (a hashable tuple used
+    for equality).
+    """
+
+    def process(self, job, launcher):
+        raise TypeError(f"{type(self).__qualname__} must implement process(job, launcher)")
+
+    def spec(self):
+        raise TypeError(f"{type(self).__qualname__} must implement spec()")
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self.spec() == other.spec()
+
+    def __hash__(self):
+        return hash((type(self), self.spec()))

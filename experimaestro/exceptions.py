@@ -1,0 +1,27 @@
+"""Exceptions of experimaestro."""
+
+
+class HandledException(Exception):
+    """An error already reported to the user (no traceback needed)."""
+
+
+class GracefulTimeout(Exception):
+    """Raised by a ResumableTask to stop before its time limit; the job is retried."""
+
+    def __init__(self, message: str = "Task stopped gracefully before timeout"):
+        super().__init__(message)
+
+
+class TaskCancelled(Exception):
+    """The job process received SIGTERM or SIGINT."""
+
+
+class FailedExperiment(HandledException):
+    """Some jobs of the experiment failed: lists them, their reason and their log."""
+
+    def __init__(self, failures):
+        self.failures = list(failures)
+        lines = [f"{len(self.failures)} job(s) failed:"]
+        for f in self.failures:
+            lines.append(f"  - {f}")
+        super().__init__("\n".join(lines))

@@ -1,0 +1,284 @@
+"""``with experiment(workdir, name) as xp:`` — where tasks are submitted."""
+
+import datetime
+import enum
+import json
+import logging
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Dict, List, Optional, Union
+
+from .jobs import Job, JobState
+from .markers import write_atomic
+from .workspace import RunMode, Workspace
+
+logger = logging.getLogger("xpm")
+
+__all__ = ["experiment", "DirtyGitAction"]
+
+
+class DirtyGitAction(enum.Enum):
+    """What to do when the project's git repository has uncommitted changes."""
+
+    IGNORE = "ignore"
+    WARN = "warn"
+    ERROR = "error"
+
+
+class experiment:
+    """Context manager for running an experiment in a workspace.
+
+    ``env`` is the workspace folder (or a WorkspaceSettings); ``name`` the experiment id.
+    On exit, waits for every submitted job; raises FailedExperiment if some failed.
+    """
+
+    _current: List["experiment"] = []
+    _lock = threading.Lock()
+
+    def __init__(self, env: Union[Path, str, object], name: str, *, host: Optional[str] = None,
+                 port: Optional[int] = None, token: Optional[str] = None,
+                 run_mode: Optional[RunMode] = None, launcher=None, register_signals: bool = True,
+                 project_paths: Optional[List[Path]] = None, wait_for_quit: bool = False,
+                 dirty_git: DirtyGitAction = DirtyGitAction.WARN, no_db: bool = False,
+                 no_environmental_impact: bool = False):
+        from experimaestro.settings import workspace_from_env
+
+        path, ws_env = workspace_from_env(env)
+        self.name = name
+        self.run_mode = RunMode.parse(run_mode) if run_mode is not None else RunMode.NORMAL
+        self.workspace = Workspace(path, launcher=launcher, run_mode=self.run_mode, env=ws_env)
+        self.launcher = launcher
+        self.register_signals = register_signals
+        self.project_paths = project_paths
+        self.dirty_git = DirtyGitAction(dirty_git) if isinstance(dirty_git, str) else dirty_git
+        self.host, self.port, self.token = host, port, token
+        self.wait_for_quit = wait_for_quit
+        self.environment: Dict[str, str] = {}
+        self.jobs: Dict[str, Job] = {}
+        self._order: List[Job] = []
+        self.scheduler = None
+        self.run_path: Optional[Path] = None
+        self._xp_lock = None
+        self._services: Dict[str, object] = {}
+        self._tokens: Dict[str, object] = {}
+
+    # -- current experiment ------------------------------------------------------
+
+    @staticmethod
+    def current() -> "experiment":
+        """The experiment of the enclosing ``with`` block."""
+        xp = experiment.current_or_none()
+        if xp is None:
+            raise AssertionError("no experiment is running (use `with experiment(...)`)")
+        return xp
+
+    @staticmethod
+    def current_or_none() -> Optional["experiment"]:
+        return experiment._current[-1] if experiment._current else None
+
+    # -- paths -------------------------------------------------------------------
+
+    @property
+    def workdir(self) -> Path:
+        return self.workspace.path
+
+    @property
+    def jobspath(self) -> Path:
+        return self.workspace.jobspath
+
+    @property
+    def xppath(self) -> Path:
+        return self.workspace.experimentspath / self.name
+
+    # -- environment and tokens --------------------------------------------------
+
+    def setenv(self, name: str, value: str):
+        """Add an environment variable for the jobs (the rest is inherited)."""
+        self.environment[name] = str(value)
+
+    def token(self, name: str, count: int):
+        """A counter token shared by every experiment of this workspace."""
+        from .tokens import CounterToken
+
+        token = self._tokens.get(name)
+        if token is None:
+            token = CounterToken(self.workspace.path / "tokens" / name, count)
+            self._tokens[name] = token
+        return token
+
+    def add_service(self, service):
+        """Register a service (e.g. a tensorboard viewer) with this experiment."""
+        sid = getattr(service, "id", None) or type(service).__qualname__
+        existing = self._services.get(sid)
+        if existing is not None:
+            return existing
+        self._services[sid] = service
+        setter = getattr(service, "set_experiment", None)
+        if setter is not None:
+            setter(self)
+        return service
+
+    # -- jobs --------------------------------------------------------------------
+
+    def find_job(self, identifier: str) -> Optional[Job]:
+        return self.jobs.get(identifier)
+
+    def add_job(self, job: Job):
+        self.jobs[job.identifier] = job
+        self._order.append(job)
+        job.environ.update(self.environment)
+        if job.run_mode is RunMode.DRY_RUN:
+            state = job.disk_state()
+            print(f"[dry-run] {job.relpath} {job.config.__xpm__.xpmtype.identifier}"
+                  f" state={state.state}", file=sys.stdout)
+            if state.state == "done":
+                job.set_finished(JobState.DONE)
+            return
+        if job.run_mode in (RunMode.GENERATE_ONLY, RunMode.PREPARE):
+            job.prepare()
+            self._record(job)
+            if job.disk_state().state == "done":
+                job.set_finished(JobState.DONE)
+            return
+        job.prepare()
+        self._record(job)
+        self.scheduler.submit(job)
+
+    def _record(self, job: Job):
+        if self.run_path is None:
+            return
+        link = self.run_path / "jobs" / job.type_id / job.identifier
+        link.parent.mkdir(parents=True, exist_ok=True)
+        if not link.is_symlink():
+            os.symlink(os.path.relpath(job.path, link.parent), link)
+        line = {"job_id": job.identifier, "task_id": job.type_id, "tags": job.tags(),
+                "timestamp": datetime.datetime.now().timestamp()}
+        with open(self.run_path / "jobs.jsonl", "a") as f:
+            f.write(json.dumps(line, default=str) + "\n")
+
+    def wait(self):
+        """Wait until every submitted job has ended."""
+        if self.scheduler is not None:
+            self.scheduler.wait_all()
+
+    # -- context -----------------------------------------------------------------
+
+    def __enter__(self):
+        if self.run_mode is not RunMode.DRY_RUN:
+            self.workspace.prepare()
+            self._open_run()
+        if self.run_mode is RunMode.NORMAL:
+            from .scheduler import Scheduler
+
+            self.scheduler = Scheduler(self)
+            self.scheduler.start()
+        with experiment._lock:
+            experiment._current.append(self)
+        return self
+
+    def _open_run(self):
+        import fasteners
+
+        self.xppath.mkdir(parents=True, exist_ok=True)
+        self._xp_lock = fasteners.InterProcessLock(str(self.xppath / "lock"))
+        if not self._xp_lock.acquire(blocking=False):
+            logger.warning("experiment %s is running elsewhere: waiting for it", self.name)
+            self._xp_lock.acquire()
+        stamp = datetime.datetime.now().strftime("%Y%m%d_%H%M%S")
+        run_id, n = stamp, 0
+        while (self.xppath / run_id).exists():
+            n += 1
+            run_id = f"{stamp}.{n}"
+        self.run_path = self.xppath / run_id
+        (self.run_path / "jobs").mkdir(parents=True)
+        current = self.xppath / "current"
+        tmp = self.xppath / f".current.{os.getpid()}"
+        if tmp.is_symlink():
+            tmp.unlink()
+        os.symlink(run_id, tmp)
+        os.replace(tmp, current)
+        self._write_environment(status="running")
+
+    def _write_environment(self, status: str, ended: bool = False):
+        import platform
+
+        if self.run_path is None:
+            return
+        path = self.run_path / "environment.json"
+        info = {}
+        if path.exists():
+            try:
+                info = json.loads(path.read_text())
+            except ValueError:
+                info = {}
+        if not info:
+            info = {
+                "python": sys.version,
+                "host": platform.node(),
+                "experiment": self.name,
+                "started": datetime.datetime.now().isoformat(),
+                "git": _git_state(self.project_paths),
+            }
+        info["status"] = status
+        if ended:
+            info["ended"] = datetime.datetime.now().isoformat()
+        write_atomic(path, json.dumps(info, indent=1))
+
+    def __exit__(self, exc_type, exc, tb):
+        with experiment._lock:
+            if self in experiment._current:
+                experiment._current.remove(self)
+        failures = []
+        try:
+            if self.scheduler is not None:
+                if exc_type is None:
+                    self.scheduler.wait_all()
+                else:
+                    self.scheduler.cancel_pending()
+                self.scheduler.stop()
+                failures = self.scheduler.failures()
+        finally:
+            status = "failed" if (failures or exc_type) else "done"
+            try:
+                self._write_environment(status, ended=True)
+            finally:
+                if self._xp_lock is not None:
+                    self._xp_lock.release()
+        if exc_type is None and failures:
+            from experimaestro.exceptions import FailedExperiment
+
+            raise FailedExperiment(failures)
+        return False
+
+
+def _git_state(paths) -> Optional[dict]:
+    import subprocess
+
+    cwd = str(paths[0]) if paths else os.getcwd()
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True,
+                                text=True, timeout=5)
+        if commit.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=cwd, capture_output=True,
+                               text=True, timeout=5)
+        return {"commit": commit.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def run_without_experiment(job: Job):
+    """submit(workspace=...) outside an experiment: only the non-running modes work."""
+    if job.run_mode is RunMode.DRY_RUN:
+        print(f"[dry-run] {job.relpath} state={job.disk_state().state}")
+        return
+    if job.run_mode in (RunMode.GENERATE_ONLY, RunMode.PREPARE):
+        job.workspace.prepare()
+        job.prepare()
+        return
+    raise RuntimeError(
+        "running a job needs an experiment: call submit() inside `with experiment(workdir,"
+        " name):` (or use run_mode=RunMode.GENERATE_ONLY)"
+    )

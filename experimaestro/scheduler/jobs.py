@@ -1,0 +1,176 @@
+"""A job: one submitted task, its folder and its state."""
+
+import enum
+import json
+import threading
+from pathlib import Path
+from typing import Callable, List, Optional
+
+from .markers import DiskState, job_name, read_state, write_atomic
+
+
+class JobState(enum.Enum):
+    """Scheduler-side state of a job."""
+
+    UNSCHEDULED = "unscheduled"
+    WAITING = "waiting"  # dependencies not done yet
+    READY = "ready"  # waiting for a token or a launcher slot
+    RUNNING = "running"
+    DONE = "done"
+    ERROR = "error"
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobState.DONE, JobState.ERROR)
+
+
+class Job:
+    """A task submitted to a workspace: folder ``jobs/<type id>/<identifier>``."""
+
+    def __init__(self, config, *, workspace, launcher=None, run_mode=None, max_retries=None,
+                 transient=None, backup=None):
+        from .workspace import RunMode, TransientMode
+
+        self.config = config
+        self.workspace = workspace
+        self.launcher = launcher
+        self.run_mode = run_mode or RunMode.NORMAL
+        self.max_retries = max_retries
+        self.transient = transient or TransientMode.NONE
+        xpmtype = type(config).__xpm_user_class__.__xpmtype__
+        self.type_id: str = str(xpmtype.identifier)
+        self.identifier: str = config.__identifier__().hex()
+        self.name = job_name(self.type_id)
+        self.path: Path = workspace.job_folder(self.type_id, self.identifier)
+        self.output = None
+        self.state = JobState.UNSCHEDULED
+        self.failure_reason: Optional[str] = None
+        self.failure_message: Optional[str] = None
+        self.dependencies: List["Job"] = []
+        self.dependents: List["Job"] = []
+        self.environ: dict = {}
+        self.retries = 0
+        self.progress: list = []
+        self.submitted_at: Optional[float] = None
+        self.started_at: Optional[float] = None
+        self.ended_at: Optional[float] = None
+        self._finished = threading.Event()
+        self._on_completed: List[Callable] = []
+        self._watched: list = []
+        self.scheduler = None
+
+    # -- files -----------------------------------------------------------------
+
+    def _file(self, ext: str) -> Path:
+        return self.path / f"{self.name}.{ext}"
+
+    @property
+    def jobpath(self) -> Path:
+        return self.path
+
+    @property
+    def relpath(self) -> str:
+        return f"jobs/{self.type_id}/{self.identifier}"
+
+    @property
+    def donepath(self) -> Path:
+        return self._file("done")
+
+    @property
+    def failedpath(self) -> Path:
+        return self._file("failed")
+
+    @property
+    def pidpath(self) -> Path:
+        return self._file("pid")
+
+    @property
+    def lockpath(self) -> Path:
+        return self._file("lock")
+
+    @property
+    def stdout(self) -> Path:
+        return self._file("out")
+
+    @property
+    def stderr(self) -> Path:
+        return self._file("err")
+
+    @property
+    def params_path(self) -> Path:
+        return self.path / "params.json"
+
+    @property
+    def task_id(self) -> str:
+        return self.type_id
+
+    @property
+    def locator(self) -> str:
+        return f"{self.type_id}/{self.identifier}"
+
+    def disk_state(self) -> DiskState:
+        return read_state(self.path, self.name)
+
+    def tags(self) -> dict:
+        return self.config.__xpm__.tags()
+
+    # -- preparation -----------------------------------------------------------
+
+    def prepare(self, overwrite: bool = False):
+        """Create the job folder and write params.json (atomically)."""
+        from experimaestro.core.serialization import params_dict
+
+        self.path.mkdir(parents=True, exist_ok=True)
+        if overwrite or not self.params_path.exists():
+            params = params_dict(self.config, jobpath=self.path, workspace=self.workspace.path)
+            write_atomic(self.params_path, json.dumps(params, indent=1))
+
+    def rotate_logs(self):
+        """Rename non-empty stdout/stderr with a timestamp before a new attempt."""
+        import time
+
+        stamp = time.strftime("%Y%m%d%H%M%S")
+        for p in (self.stdout, self.stderr):
+            if p.exists() and p.stat().st_size > 0:
+                p.rename(p.with_name(f"{self.name}.{stamp}.{p.suffix[1:]}"))
+
+    # -- completion ------------------------------------------------------------
+
+    def set_finished(self, state: JobState, reason: Optional[str] = None,
+                     message: Optional[str] = None):
+        import time
+
+        self.state = state
+        self.failure_reason = reason
+        self.failure_message = message
+        self.ended_at = time.time()
+        self._finished.set()
+        if state is JobState.DONE:
+            for cb in self._on_completed:
+                try:
+                    cb()
+                except Exception:  # a callback must not stop the scheduler
+                    import logging
+
+                    logging.getLogger("xpm").exception("on_completed callback failed")
+
+    def wait(self, timeout: Optional[float] = None) -> bool:
+        """Block until the job ends; True if it succeeded."""
+        if self.scheduler is None and not self._finished.is_set():
+            raise RuntimeError(
+                f"{self.relpath}: this job is not scheduled (run mode {self.run_mode.value})"
+            )
+        self._finished.wait(timeout)
+        return self.state is JobState.DONE
+
+    def on_completed(self, callback: Callable):
+        if self.state is JobState.DONE:
+            callback()
+        else:
+            self._on_completed.append(callback)
+
+    def watch_output(self, method, callback):
+        self._watched.append((method, callback))
+
+    def __repr__(self):
+        return f"Job({self.relpath}, {self.state.value})"

@@ -1,0 +1,102 @@
+"""``task.submit()``: seal the task, compute its job folder, hand it to the experiment."""
+
+from pathlib import Path
+
+from experimaestro.core.config import LightweightTask, Task
+from experimaestro.core.identifier import identifier_of
+from experimaestro.core.information import iter_configs
+from experimaestro.core.outputs import task_output
+
+
+class GenerationContext:
+    """What a PathGenerator needs: the job folder (and the workspace for partials)."""
+
+    def __init__(self, job):
+        self.job = job
+        self.jobpath = job.path
+
+    def partial_path(self, spec, config) -> Path:
+        from experimaestro.core.partial import partial_identifier
+
+        ident = partial_identifier(self.job.config, spec)
+        return (self.job.workspace.partialspath / self.job.type_id / spec.name / ident)
+
+
+def submit_task(task, *, workspace=None, launcher=None, run_mode=None, init_tasks=None,
+                max_retries=None, transient=None):
+    from .experiment import experiment
+    from .jobs import Job
+    from .workspace import TransientMode
+
+    if not isinstance(task, Task):
+        raise TypeError(
+            f"{type(task).__xpm_user_class__.__qualname__} is not a Task: only tasks can be"
+            " submitted (configurations are passed as parameters of tasks)"
+        )
+    xp = experiment.current_or_none()
+    if workspace is None:
+        if xp is None:
+            raise RuntimeError(
+                "submit() needs an experiment: call it inside `with experiment(workdir,"
+                " name):`, or pass workspace=..."
+            )
+        workspace = xp.workspace
+    if run_mode is None:
+        run_mode = xp.run_mode if xp is not None else workspace.run_mode
+    xpm = task.__xpm__
+    if xpm.job is not None:
+        return xpm.job.output
+    if init_tasks:
+        for t in init_tasks:
+            if not isinstance(t, LightweightTask) or isinstance(t, Task):
+                raise TypeError(
+                    f"init_tasks: {t!r} is not a LightweightTask (init tasks run in the"
+                    " task's process before execute())"
+                )
+        xpm.init_tasks = list(init_tasks)
+    xpm.seal()
+    identifier_of(task)
+    xpm.submitted = True
+    job = Job(
+        task,
+        workspace=workspace,
+        launcher=launcher,
+        run_mode=run_mode,
+        max_retries=max_retries,
+        transient=transient or TransientMode.NONE,
+    )
+    if xp is not None:
+        existing = xp.find_job(job.identifier)
+        if existing is not None:
+            xpm.job = existing
+            return existing.output
+    xpm.job = job
+    _generate_paths(task, GenerationContext(job))
+    job.output = task_output(task)
+    if xp is not None:
+        xp.add_job(job)
+    else:
+        from .experiment import run_without_experiment
+
+        run_without_experiment(job)
+    return job.output
+
+
+def _generate_paths(task, context):
+    """Fill the PathGenerator fields of the task and of the configs it holds."""
+    seen = set()
+    todo = [task]
+    while todo:
+        cfg = todo.pop()
+        if id(cfg) in seen:
+            continue
+        seen.add(id(cfg))
+        xpm = cfg.__xpm__
+        if cfg is not task and xpm.xpmtype.task:
+            continue  # another task: it has its own folder
+        for name, arg in xpm.xpmtype.arguments.items():
+            value = xpm.values.get(name)
+            if arg.generator is not None and value is None:
+                xpm.values[name] = arg.generator(context, cfg)
+            elif value is not None:
+                todo.extend(iter_configs(value))

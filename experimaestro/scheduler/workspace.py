@@ -1,0 +1,85 @@
+"""Workspaces (a folder of jobs and experiments) and run modes."""
+
+import enum
+from pathlib import Path
+from typing import Optional, Union
+
+__all__ = ["RunMode", "TransientMode", "Workspace"]
+
+
+class RunMode(enum.Enum):
+    """How submitted jobs are handled."""
+
+    #: Run the jobs
+    NORMAL = "normal"
+    #: Print the jobs and their state on disk; write nothing
+    DRY_RUN = "dry-run"
+    #: Write the job folders and params.json; run nothing
+    GENERATE_ONLY = "generate"
+    #: Like GENERATE_ONLY for tasks (preparation steps only)
+    PREPARE = "prepare"
+
+    @classmethod
+    def parse(cls, text: Union[str, "RunMode"]) -> "RunMode":
+        """By value or by name, case-insensitively (``dry-run``, ``dry_run``, ``DRY_RUN``)."""
+        if isinstance(text, RunMode):
+            return text
+        key = str(text).strip().lower().replace("_", "-")
+        for mode in cls:
+            if key in (mode.value, mode.name.lower().replace("_", "-")):
+                return mode
+        choices = ", ".join(m.value for m in cls)
+        raise ValueError(f"unknown run mode {text!r}; choose one of {choices}")
+
+
+class TransientMode(enum.Enum):
+    """Whether an intermediary task must be kept."""
+
+    #: A normal task
+    NONE = "none"
+    #: Run only when a non-transient task needs it; its folder may be removed after
+    TRANSIENT = "transient"
+    #: Like TRANSIENT, and the folder is removed once dependents are done
+    REMOVE = "remove"
+
+
+class Workspace:
+    """A workspace folder: ``jobs/``, ``experiments/``, ``config/``."""
+
+    MARKER = ".__experimaestro__"
+
+    def __init__(self, path: Union[str, Path], *, launcher=None, run_mode: Optional[RunMode] = None,
+                 env: Optional[dict] = None, settings=None):
+        self.path = Path(path).expanduser().absolute()
+        self.launcher = launcher
+        self.run_mode = run_mode or RunMode.NORMAL
+        self.env = dict(env or {})
+        self.settings = settings
+
+    @property
+    def jobspath(self) -> Path:
+        return self.path / "jobs"
+
+    @property
+    def experimentspath(self) -> Path:
+        return self.path / "experiments"
+
+    @property
+    def configcachepath(self) -> Path:
+        return self.path / "config"
+
+    @property
+    def partialspath(self) -> Path:
+        return self.path / "partials"
+
+    def job_folder(self, type_id: str, hexid: str) -> Path:
+        return self.jobspath / type_id / hexid
+
+    def prepare(self):
+        """Create the workspace folders and touch the marker."""
+        self.jobspath.mkdir(parents=True, exist_ok=True)
+        self.experimentspath.mkdir(parents=True, exist_ok=True)
+        (self.path / self.MARKER).touch()
+
+    def __repr__(self):
+        return f"Workspace({str(self.path)!r})"
