@@ -61,7 +61,14 @@ _LAZY = {
     "TaskCancelled": "experimaestro.exceptions",
     "HandledException": "experimaestro.exceptions",
     "FailedExperiment": "experimaestro.exceptions",
+    # progress (job side)
+    "progress": "experimaestro.progress",
+    "tqdm": "experimaestro.progress",
     # scheduler
+    "Job": "experimaestro.scheduler.jobs",
+    "JobState": "experimaestro.scheduler.jobs",
+    "Launcher": "experimaestro.launchers",
+    "DirectLauncher": "experimaestro.launchers.direct",
     "experiment": "experimaestro.scheduler.experiment",
     "RunMode": "experimaestro.scheduler.workspace",
     "TransientMode": "experimaestro.scheduler.workspace",

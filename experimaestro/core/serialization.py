@@ -201,8 +201,21 @@ def state_dict(context: SerializationContext, obj) -> dict:
 # -- reading -------------------------------------------------------------------
 
 
+MAIN_ALIAS = "__xpm_main__"
+
+
 def _import_class(record: dict):
     module_name, qualname = record["module"], record["type"]
+    if module_name == "__main__" and record.get("file"):
+        # The experiment script: load it under another name, so that its
+        # `if __name__ == "__main__":` block does not run again
+        module = sys.modules.get(MAIN_ALIAS)
+        if module is None:
+            spec = importlib.util.spec_from_file_location(MAIN_ALIAS, record["file"])
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[MAIN_ALIAS] = module
+            spec.loader.exec_module(module)
+        return _lookup(module, module_name, qualname)
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
@@ -216,6 +229,10 @@ def _import_class(record: dict):
         module = importlib.util.module_from_spec(spec)
         sys.modules[module_name] = module
         spec.loader.exec_module(module)
+    return _lookup(module, module_name, qualname)
+
+
+def _lookup(module, module_name: str, qualname: str):
     obj = module
     for part in qualname.split("."):
         try:

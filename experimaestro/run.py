@@ -1,0 +1,142 @@
+"""The job side: ``python -m experimaestro.run JOBDIR`` runs the task of a job folder.
+
+It takes the job lock, re-checks ``.done`` (another process may have run the job), rebuilds
+the task from ``params.json``, runs the init tasks then ``execute()``, and writes ``.done``
+or ``.failed`` (JSON with a reason). Imports only the configuration core.
+"""
+
+import fcntl
+import json
+import os
+import signal
+import sys
+import time
+import traceback
+from pathlib import Path
+
+EXIT_FAILED = 1
+EXIT_TIMEOUT = 3
+EXIT_CANCELLED = 4
+EXIT_LOCKED = 5
+
+
+def _write_atomic(path: Path, content: str):
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w") as f:
+        f.write(content)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _fail(path: Path, reason: str, message: str, code: int):
+    _write_atomic(path, json.dumps({"code": code, "reason": reason, "message": message}))
+
+
+def _on_signal(signum, frame):
+    from experimaestro.exceptions import TaskCancelled
+
+    # Restore the default handler: a second signal kills at once
+    signal.signal(signum, signal.SIG_DFL)
+    raise TaskCancelled(f"received signal {signal.Signals(signum).name}")
+
+
+def run_job(jobdir: Path) -> int:
+    jobdir = Path(jobdir).absolute()
+    name = jobdir.parent.name.rsplit(".", 1)[-1]
+    done = jobdir / f"{name}.done"
+    failed = jobdir / f"{name}.failed"
+    pidfile = jobdir / f"{name}.pid"
+    lockfile = open(jobdir / f"{name}.lock", "a")
+    try:
+        try:
+            fcntl.flock(lockfile, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            # Another process runs this job: wait for it, then re-check .done below
+            fcntl.flock(lockfile, fcntl.LOCK_EX)
+        if done.exists():
+            return 0
+        if failed.exists():
+            failed.unlink()
+        return _execute(jobdir, done, failed, pidfile)
+    finally:
+        lockfile.close()
+
+
+def _execute(jobdir, done, failed, pidfile) -> int:
+    from experimaestro.exceptions import GracefulTimeout, TaskCancelled
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    try:
+        from experimaestro.core.serialization import from_task_dir
+        from experimaestro.taskglobals import Env
+
+        env = Env.instance()
+        env.taskpath = jobdir
+        env.workspace = jobdir.parents[2]
+        env.slave = True
+        _setup_launcher_info(env)
+        task = from_task_dir(jobdir)
+        init_tasks = task.__xpm__.init_tasks or []
+        memo: dict = {}
+        for init in init_tasks:
+            init.instance(objects=memo).execute()
+        instance = task.instance(objects=memo)
+        started = time.time()
+        instance.execute()
+        _write_atomic(done, "")
+        print(f"[experimaestro] task done in {time.time() - started:.2f}s", file=sys.stderr)
+        return 0
+    except GracefulTimeout as exc:
+        _fail(failed, "timeout", str(exc), EXIT_TIMEOUT)
+        return EXIT_TIMEOUT
+    except TaskCancelled as exc:
+        _fail(failed, "cancelled", str(exc), EXIT_CANCELLED)
+        return EXIT_CANCELLED
+    except KeyboardInterrupt:
+        _fail(failed, "cancelled", "interrupted", EXIT_CANCELLED)
+        return EXIT_CANCELLED
+    except BaseException as exc:  # noqa: BLE001 - every failure must be recorded
+        traceback.print_exc()
+        reason = "memory" if isinstance(exc, MemoryError) else "failed"
+        _fail(failed, reason, f"{type(exc).__name__}: {exc}", EXIT_FAILED)
+        return EXIT_FAILED
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        try:
+            pidfile.unlink()
+        except FileNotFoundError:
+            pass
+        sys.stdout.flush()
+        sys.stderr.flush()
+
+
+def _setup_launcher_info(env):
+    """Launcher-specific information (e.g. the Slurm end time for remaining_time())."""
+    kind = os.environ.get("XPM_LAUNCHER_INFO")
+    if not kind:
+        return
+    module, _, attr = kind.partition(":")
+    import importlib
+
+    env.launcher_info = getattr(importlib.import_module(module), attr)()
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1:
+        print("usage: python -m experimaestro.run JOBDIR", file=sys.stderr)
+        return 2
+    path = Path(argv[0])
+    if path.name == "params.json":
+        path = path.parent
+    extra = os.environ.get("XPM_PYTHONPATH")
+    if extra:
+        sys.path[:0] = [p for p in extra.split(os.pathsep) if p]
+    return run_job(path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

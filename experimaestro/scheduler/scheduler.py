@@ -1,0 +1,306 @@
+"""The scheduler: an asyncio loop in a background thread, so that submit() returns at once.
+
+For each job: wait for its dependencies, check its markers (a done job never runs again),
+take a launcher slot and its tokens (all or nothing), make sure no other process runs it
+(job lock), launch it, and await its end (its own child) or, for a job started by another
+driver, watch its marker files.
+"""
+
+import asyncio
+import fcntl
+import json
+import logging
+import threading
+import time
+from typing import Dict, List, Optional
+
+from experimaestro.core.config import ResumableTask
+from experimaestro.core.information import iter_configs
+
+from .jobs import Job, JobState
+from .markers import write_atomic
+from .tokens import TokenDependency, acquire_all, release_all
+
+logger = logging.getLogger("xpm.scheduler")
+
+DEFAULT_MAX_RETRIES = 3
+
+
+class Scheduler:
+    def __init__(self, xp):
+        from experimaestro.launchers.direct import DirectLauncher
+
+        self.xp = xp
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self._thread_main, name="xpm-scheduler",
+                                       daemon=True)
+        self.jobs: List[Job] = []
+        self.default_launcher = xp.launcher or DirectLauncher()
+        self._unfinished = 0
+        self._cv = threading.Condition()
+        self._slots: Dict[int, asyncio.Semaphore] = {}
+        self._tasks: set = set()
+        self._futures: Dict[int, asyncio.Future] = {}
+        self._processes: Dict[int, object] = {}
+        self.watcher = None
+        from .display import StatusDisplay
+
+        self.display = StatusDisplay(self)
+
+    # -- thread ------------------------------------------------------------------
+
+    def _thread_main(self):
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_forever()
+
+    def start(self):
+        self.thread.start()
+        self.display.start()
+
+    def stop(self):
+        self.display.stop()
+        if self.watcher is not None:
+            self.watcher.stop()
+        if self.loop.is_running():
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(timeout=10)
+
+    # -- submission (driver thread) ----------------------------------------------
+
+    def submit(self, job: Job):
+        job.scheduler = self
+        job.submitted_at = time.time()
+        with self._cv:
+            self._unfinished += 1
+            self.jobs.append(job)
+        self.display.job_changed(job)
+        self.loop.call_soon_threadsafe(self._start, job)
+
+    def wait_all(self):
+        """Block until every submitted job has ended."""
+        with self._cv:
+            while self._unfinished:
+                self._cv.wait(0.5)
+
+    def cancel_pending(self):
+        """Stop scheduling: jobs not started yet end as cancelled; running ones go on."""
+        def cancel():
+            for job in self.jobs:
+                if job.state in (JobState.UNSCHEDULED, JobState.WAITING, JobState.READY):
+                    self._finish(job, JobState.ERROR, "cancelled", "the experiment stopped")
+        if self.loop.is_running():
+            asyncio.run_coroutine_threadsafe(_call(cancel), self.loop).result(10)
+
+    def failures(self) -> List[str]:
+        out = []
+        for job in self.jobs:
+            if job.state is JobState.ERROR:
+                msg = f"{job.relpath} [{job.failure_reason}]"
+                if job.failure_message:
+                    msg += f" {job.failure_message}"
+                if job.failure_reason != "dependency":
+                    msg += f" (log: {job.stderr})"
+                out.append(msg)
+        return out
+
+    # -- loop side ---------------------------------------------------------------
+
+    def _start(self, job: Job):
+        self._futures[id(job)] = self.loop.create_future()
+        job.dependencies = self._dependencies(job)
+        for dep in job.dependencies:
+            dep.dependents.append(job)
+        task = self.loop.create_task(self._run(job))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _dependencies(self, job: Job) -> List[Job]:
+        """Jobs of the submitted tasks found in the parameters (not inside other tasks)."""
+        found: Dict[int, Job] = {}
+        seen = set()
+        todo = [job.config, *(job.config.__xpm__.init_tasks or [])]
+        while todo:
+            cfg = todo.pop()
+            if id(cfg) in seen:
+                continue
+            seen.add(id(cfg))
+            xpm = cfg.__xpm__
+            if cfg is not job.config:
+                producer = xpm.task if xpm.task is not None else (cfg if xpm.job else None)
+                if producer is not None and producer.__xpm__.job is not None:
+                    dep = producer.__xpm__.job
+                    found[id(dep)] = dep
+                    continue
+            for value in xpm.values.values():
+                todo.extend(iter_configs(value))
+            for extra in xpm.dependencies or ():
+                if getattr(extra, "__xpm__", None) is not None:
+                    todo.append(extra)
+                elif isinstance(extra, Job):
+                    found[id(extra)] = extra
+        return list(found.values())
+
+    async def _run(self, job: Job):
+        try:
+            state, reason, message = await self._process(job)
+        except Exception as exc:  # noqa: BLE001 - a scheduler bug must not hang the experiment
+            logger.exception("scheduler error for %s", job.relpath)
+            state, reason, message = JobState.ERROR, "failed", f"scheduler error: {exc}"
+        self._finish(job, state, reason, message)
+
+    def _finish(self, job: Job, state: JobState, reason=None, message=None):
+        if job.state.finished:
+            return
+        job.set_finished(state, reason, message)
+        future = self._futures.get(id(job))
+        if future is not None and not future.done():
+            future.set_result(state)
+        self.display.job_changed(job)
+        with self._cv:
+            self._unfinished -= 1
+            self._cv.notify_all()
+
+    async def _dependency_state(self, dep: Job) -> JobState:
+        future = self._futures.get(id(dep))
+        if future is not None:
+            return await future
+        if dep.state.finished:
+            return dep.state
+        return JobState.DONE if dep.disk_state().state == "done" else JobState.ERROR
+
+    async def _process(self, job: Job):
+        job.state = JobState.WAITING
+        for dep in job.dependencies:
+            if await self._dependency_state(dep) is not JobState.DONE:
+                return JobState.ERROR, "dependency", f"dependency {dep.relpath} failed"
+        disk = job.disk_state()
+        if disk.state == "done":
+            return JobState.DONE, None, None
+        if disk.state == "running" and _pid_alive(disk.pid):
+            return await self._wait_external(job)
+        launcher = job.launcher or self.default_launcher
+        max_retries = job.max_retries if job.max_retries is not None else DEFAULT_MAX_RETRIES
+        while True:
+            job.state = JobState.READY
+            self.display.job_changed(job)
+            result = await self._launch_once(job, launcher)
+            if result is None:
+                return await self._wait_external(job)
+            state, reason, message = result
+            resumable = isinstance(job.config, ResumableTask)
+            if state is JobState.ERROR and reason == "timeout" and resumable \
+                    and job.retries < max_retries:
+                job.retries += 1
+                logger.info("%s timed out: retry %d/%d", job.relpath, job.retries, max_retries)
+                job.failedpath.unlink(missing_ok=True)
+                job.rotate_logs()
+                continue
+            return state, reason, message
+
+    async def _launch_once(self, job: Job, launcher):
+        """One attempt; None when another process runs the job."""
+        tokens = [d for d in (job.config.__xpm__.dependencies or ())
+                  if isinstance(d, TokenDependency)]
+        async with self._slot(launcher):
+            await self._acquire(tokens, job)
+            try:
+                if not _lock_free(job):
+                    return None
+                job.failedpath.unlink(missing_ok=True)
+                job.state = JobState.RUNNING
+                job.started_at = time.time()
+                self.display.job_changed(job)
+                process = await launcher.launch(job)
+                self._processes[id(job)] = process
+                write_atomic(job.pidpath, json.dumps(process.pid_record()))
+                code = await process.wait()
+                self._processes.pop(id(job), None)
+            finally:
+                release_all(tokens)
+        return _result_from_disk(job, code)
+
+    def _slot(self, launcher):
+        sem = self._slots.get(id(launcher))
+        if sem is None:
+            limit = launcher.max_concurrent()
+            sem = _NoLimit() if limit is None else asyncio.Semaphore(limit)
+            self._slots[id(launcher)] = sem
+        return sem
+
+    async def _acquire(self, tokens, job: Job):
+        if not tokens:
+            return
+        delay = 0.05
+        while not acquire_all(tokens, job.relpath):
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+    async def _wait_external(self, job: Job):
+        """Another process (an earlier driver, another experiment) runs the job."""
+        from .watcher import MarkerWatcher
+
+        if self.watcher is None:
+            self.watcher = MarkerWatcher(self.loop)
+        job.state = JobState.RUNNING
+        self.display.job_changed(job)
+        return await self.watcher.wait(job)
+
+    def kill(self, job: Job):
+        process = self._processes.get(id(job))
+        if process is not None:
+            process.kill()
+
+
+class _NoLimit:
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc):
+        return False
+
+
+async def _call(fn):
+    fn()
+
+
+def _lock_free(job: Job) -> bool:
+    """True when no process holds the job lock (checked without keeping it)."""
+    job.path.mkdir(parents=True, exist_ok=True)
+    with open(job.lockpath, "a") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(f, fcntl.LOCK_UN)
+        return True
+
+
+def _pid_alive(record: Optional[dict]) -> bool:
+    if not isinstance(record, dict) or record.get("type") != "local":
+        return False
+    import os
+
+    try:
+        pid = int(record["pid"])
+        os.kill(pid, 0)
+    except (KeyError, ValueError, TypeError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _result_from_disk(job: Job, code: int):
+    disk = job.disk_state()
+    if disk.state == "done":
+        return JobState.DONE, None, None
+    if disk.state == "failed":
+        return JobState.ERROR, disk.reason, disk.message
+    # The process died without writing a marker (killed, crashed interpreter)
+    reason = "killed" if code < 0 else "failed"
+    message = (f"killed by signal {-code}" if code < 0
+               else f"exited with code {code} without a marker")
+    write_atomic(job.failedpath, json.dumps({"code": code, "reason": reason,
+                                             "message": message}))
+    job.pidpath.unlink(missing_ok=True)
+    return JobState.ERROR, reason, message
