@@ -53,7 +53,7 @@ class experiment:
         self.register_signals = register_signals
         self.project_paths = project_paths
         self.dirty_git = DirtyGitAction(dirty_git) if isinstance(dirty_git, str) else dirty_git
-        self.host, self.port, self.token = host, port, token
+        self.host, self.port, self.server_token = host, port, token
         self.wait_for_quit = wait_for_quit
         self.environment: Dict[str, str] = {}
         self.jobs: Dict[str, Job] = {}

@@ -132,7 +132,12 @@ class Job:
         stamp = time.strftime("%Y%m%d%H%M%S")
         for p in (self.stdout, self.stderr):
             if p.exists() and p.stat().st_size > 0:
-                p.rename(p.with_name(f"{self.name}.{stamp}.{p.suffix[1:]}"))
+                target = p.with_name(f"{self.name}.{stamp}.{p.suffix[1:]}")
+                n = 0
+                while target.exists():  # two attempts within one second
+                    n += 1
+                    target = p.with_name(f"{self.name}.{stamp}-{n}.{p.suffix[1:]}")
+                p.rename(target)
 
     # -- completion ------------------------------------------------------------
 

@@ -193,7 +193,6 @@ class Scheduler:
                 job.retries += 1
                 logger.info("%s timed out: retry %d/%d", job.relpath, job.retries, max_retries)
                 job.failedpath.unlink(missing_ok=True)
-                job.rotate_logs()
                 continue
             return state, reason, message
 
@@ -207,6 +206,7 @@ class Scheduler:
                 if not _lock_free(job):
                     return None
                 job.failedpath.unlink(missing_ok=True)
+                job.rotate_logs()  # keep the logs of an earlier attempt
                 job.state = JobState.RUNNING
                 job.started_at = time.time()
                 self.display.job_changed(job)

@@ -1,0 +1,117 @@
+"""Faults: killed jobs, killed drivers, two drivers racing on the same jobs."""
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from experimaestro import FailedExperiment, experiment
+from xpm_fixtures.tasks import Add, Wait
+
+from .helpers import driver, executions
+
+
+def _wait_for(predicate, timeout=30.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for a condition")
+
+
+def test_sigkill_of_a_running_job(tmp_path):
+    release = tmp_path / "never"
+    task = Wait.C(x=1, release=release)
+    started = {}
+
+    def kill_when_started():
+        f = task.__xpm__.job.path / "started.txt"
+        _wait_for(f.exists)
+        pid = int(f.read_text())
+        started["pid"] = pid
+        os.kill(pid, signal.SIGKILL)
+
+    import threading
+
+    with pytest.raises(FailedExperiment) as info:
+        with experiment(tmp_path / "ws", "kill"):
+            out = task.submit()
+            dependent = Add.C(x=2, previous=out)
+            dependent.submit()
+            threading.Thread(target=kill_when_started).start()
+    assert "[killed] killed by signal 9" in str(info.value)
+    assert task.__xpm__.job.failedpath.exists()
+    assert executions(dependent.__xpm__.job.path) == 0
+
+
+DRIVER = """
+import sys
+from pathlib import Path
+from experimaestro import experiment
+from xpm_fixtures.tasks import Wait, Add
+ws, release = sys.argv[1], Path(sys.argv[2])
+with experiment(ws, "crash"):
+    out = Wait.C(x=1, release=release).submit()
+    Add.C(x=5, previous=out).submit()
+print("driver finished")
+"""
+
+
+def test_driver_killed_then_new_driver_reattaches(tmp_path):
+    ws, release = tmp_path / "ws", tmp_path / "release"
+    first = driver(DRIVER, ws, release)
+    task = Wait.C(x=1, release=release)
+    jobpath = ws / "jobs" / str(Wait.__xpmtype__.identifier) / task.__identifier__().hex()
+    _wait_for((jobpath / "started.txt").exists)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    # The job survives its driver; a new driver re-attaches instead of running it again
+    second = driver(DRIVER, ws, release)
+    time.sleep(1.0)
+    assert executions(jobpath) == 1
+    release.touch()
+    out, err = second.communicate(timeout=60)
+    assert second.returncode == 0, err
+    assert "driver finished" in out
+    assert executions(jobpath) == 1
+    assert (jobpath / "wait.done").exists()
+    add_jobs = list((ws / "jobs" / str(Add.__xpmtype__.identifier)).iterdir())
+    assert len(add_jobs) == 1 and (add_jobs[0] / "add.done").exists()
+
+
+RACE = """
+import sys
+from experimaestro import experiment
+from xpm_fixtures.tasks import Add
+with experiment(sys.argv[1], "race-" + sys.argv[2]):
+    for i in range(20):
+        Add.C(x=i, sleep=0.05).submit()
+"""
+
+
+def test_two_drivers_at_once_run_each_job_once(tmp_path):
+    ws = tmp_path / "ws"
+    drivers = [driver(RACE, ws, n) for n in range(2)]
+    for d in drivers:
+        _, err = d.communicate(timeout=120)
+        assert d.returncode == 0, err
+    folders = list((ws / "jobs" / str(Add.__xpmtype__.identifier)).iterdir())
+    assert len(folders) == 20
+    assert all(executions(f) == 1 for f in folders)
+    assert all((f / "add.done").exists() for f in folders)
+
+
+def test_done_written_by_another_driver_is_reused(tmp_path):
+    ws = tmp_path / "ws"
+    d = driver(RACE, ws, "a")
+    _, err = d.communicate(timeout=120)
+    assert d.returncode == 0, err
+    with experiment(ws, "reuse"):
+        tasks = [Add.C(x=i, sleep=0.05) for i in range(20)]
+        for t in tasks:
+            t.submit()
+    assert all(executions(t.__xpm__.job.path) == 1 for t in tasks)
+    assert all(t.__xpm__.job.state.value == "done" for t in tasks)

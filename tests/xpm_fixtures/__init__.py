@@ -1,0 +1,1 @@
+"""Tasks used by the tests (importable by job processes: tests/ is on their path)."""

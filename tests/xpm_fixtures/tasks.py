@@ -1,0 +1,122 @@
+"""Small real tasks for the scheduler tests; they record what they do in files."""
+
+import os
+import time
+from pathlib import Path
+from typing import Optional
+
+from experimaestro import Config, GracefulTimeout, Meta, Param, ResumableTask, Task, field
+
+
+def _append(path, line: str):
+    # O_APPEND writes of one short line are atomic between processes
+    fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        os.write(fd, (line + "\n").encode())
+    finally:
+        os.close(fd)
+
+
+class Value(Config):
+    x: Param[int]
+
+
+class Add(Task):
+    """Writes x + (the value of its dependency, if any) to result.txt."""
+
+    x: Param[int]
+    previous: Param[Optional[Value]]
+    log: Meta[Optional[Path]]
+    sleep: Meta[float] = field(default=0.0)
+
+    def task_outputs(self, dep):
+        return dep(Value.C(x=self.x))
+
+    def execute(self):
+        start = time.time()
+        if self.sleep:
+            time.sleep(self.sleep)
+        base = 0
+        if self.previous is not None:
+            base = self.previous.x
+        Path("result.txt").write_text(str(self.x + base))
+        _append("executions.txt", str(os.getpid()))
+        if self.log is not None:
+            _append(self.log, f"{start} {time.time()} {self.x}")
+
+
+class Join(Task):
+    """Depends on two outputs (a diamond)."""
+
+    a: Param[Value]
+    b: Param[Value]
+
+    def execute(self):
+        Path("result.txt").write_text(str(self.a.x + self.b.x))
+        _append("executions.txt", str(os.getpid()))
+
+
+class Fail(Task):
+    x: Param[int]
+
+    def task_outputs(self, dep):
+        return dep(Value.C(x=self.x))
+
+    def execute(self):
+        raise RuntimeError(f"failure on purpose (x={self.x})")
+
+
+class Sleep(Task):
+    """Sleeps, recording its start and end times in a shared log."""
+
+    x: Param[int]
+    duration: Meta[float] = field(default=0.3)
+    log: Meta[Path]
+
+    def task_outputs(self, dep):
+        return dep(Value.C(x=self.x))
+
+    def execute(self):
+        start = time.time()
+        time.sleep(self.duration)
+        _append(self.log, f"{start} {time.time()} {self.x}")
+        _append("executions.txt", str(os.getpid()))
+
+
+class Wait(Task):
+    """Writes started.txt then waits until the file `release` exists."""
+
+    x: Param[int]
+    release: Meta[Path]
+
+    def task_outputs(self, dep):
+        return dep(Value.C(x=self.x))
+
+    def execute(self):
+        _append("executions.txt", str(os.getpid()))
+        Path("started.txt").write_text(str(os.getpid()))
+        while not Path(self.release).exists():
+            time.sleep(0.05)
+
+
+class Env(Task):
+    names: Param[list[str]]
+
+    def execute(self):
+        Path("env.txt").write_text(
+            "\n".join(f"{n}={os.environ.get(n, '<unset>')}" for n in self.names)
+        )
+
+
+class Resumable(ResumableTask):
+    """Raises GracefulTimeout until it has been started `attempts` times."""
+
+    attempts: Param[int]
+
+    def execute(self):
+        _append("executions.txt", str(os.getpid()))
+        n = len(Path("executions.txt").read_text().split())
+        print(f"attempt {n}")
+        if n < self.attempts:
+            raise GracefulTimeout(f"checkpoint after attempt {n}")
+        Path("result.txt").write_text(str(n))
