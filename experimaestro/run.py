@@ -11,7 +11,6 @@ import os
 import signal
 import sys
 import time
-import traceback
 from pathlib import Path
 
 EXIT_FAILED = 1
@@ -24,8 +23,6 @@ def _write_atomic(path: Path, content: str):
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "w") as f:
         f.write(content)
-        f.flush()
-        os.fsync(f.fileno())
     os.replace(tmp, path)
 
 
@@ -98,6 +95,8 @@ def _execute(jobdir, done, failed, pidfile) -> int:
         _fail(failed, "cancelled", "interrupted", EXIT_CANCELLED)
         return EXIT_CANCELLED
     except BaseException as exc:  # noqa: BLE001 - every failure must be recorded
+        import traceback
+
         traceback.print_exc()
         reason = "memory" if isinstance(exc, MemoryError) else "failed"
         _fail(failed, reason, f"{type(exc).__name__}: {exc}", EXIT_FAILED)

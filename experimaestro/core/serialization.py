@@ -7,9 +7,7 @@ configs are references ``{"type": "python", "value": <record id>}``.
 
 import enum
 import importlib
-import importlib.util
 import json
-import shutil
 import sys
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Union
@@ -72,6 +70,8 @@ class SerializationContext:
         self._used.add(rel)
         dest = self.save_directory / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
+        import shutil
+
         src = Path(data_path)
         if src.is_dir():
             shutil.copytree(src, dest, dirs_exist_ok=True)
@@ -211,8 +211,10 @@ def _import_class(record: dict):
         # `if __name__ == "__main__":` block does not run again
         module = sys.modules.get(MAIN_ALIAS)
         if module is None:
-            spec = importlib.util.spec_from_file_location(MAIN_ALIAS, record["file"])
-            module = importlib.util.module_from_spec(spec)
+            from importlib import util as import_util
+
+            spec = import_util.spec_from_file_location(MAIN_ALIAS, record["file"])
+            module = import_util.module_from_spec(spec)
             sys.modules[MAIN_ALIAS] = module
             spec.loader.exec_module(module)
         return _lookup(module, module_name, qualname)
@@ -225,8 +227,10 @@ def _import_class(record: dict):
                 f"cannot import module {module_name!r} for {qualname}: {exc}; is the"
                 " project on PYTHONPATH?"
             ) from exc
-        spec = importlib.util.spec_from_file_location(module_name, file)
-        module = importlib.util.module_from_spec(spec)
+        from importlib import util as import_util
+
+        spec = import_util.spec_from_file_location(module_name, file)
+        module = import_util.module_from_spec(spec)
         sys.modules[module_name] = module
         spec.loader.exec_module(module)
     return _lookup(module, module_name, qualname)

@@ -50,6 +50,9 @@ class Launcher(ABC):
         """How many jobs of this launcher may run at once (None: no limit)."""
         return None
 
+    async def close(self):
+        """Release what the launcher holds for the current event loop (at scheduler stop)."""
+
     def onSubmit(self, job):
         """Called when a job is submitted with this launcher."""
 

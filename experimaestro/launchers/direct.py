@@ -29,13 +29,22 @@ class LocalProcess(LauncherProcess):
 
 
 class DirectLauncher(Launcher):
-    """Runs jobs as local processes, at most ``max_jobs`` at once (default: CPU count)."""
+    """Runs jobs as local processes, at most ``max_jobs`` at once (default: CPU count).
 
-    def __init__(self, connector=None, *, priority: float = 0, max_jobs: Optional[int] = None):
+    With ``fork=True`` (the default; ``XPM_NO_FORK=1`` disables it), jobs are forked from
+    a small server process that has experimaestro loaded, which saves the start-up of a
+    new interpreter for each job. A job whose environment changes Python start-up
+    variables (PYTHONPATH, PYTHONHASHSEED...) still gets a fresh interpreter.
+    """
+
+    def __init__(self, connector=None, *, priority: float = 0, max_jobs: Optional[int] = None,
+                 fork: Optional[bool] = None):
         super().__init__(connector, priority=priority)
         if max_jobs is not None and max_jobs < 1:
             raise ValueError(f"DirectLauncher(max_jobs={max_jobs}): must be at least 1")
         self.max_jobs = max_jobs
+        self.fork = (os.environ.get("XPM_NO_FORK", "") in ("", "0")) if fork is None else fork
+        self._clients = {}
 
     def max_concurrent(self) -> Optional[int]:
         if self.max_jobs is not None:
@@ -48,8 +57,12 @@ class DirectLauncher(Launcher):
     def scriptbuilder(self):
         return None
 
-    async def launch(self, job) -> LocalProcess:
+    async def launch(self, job) -> LauncherProcess:
         env = job_environment(job, self)
+        if self.fork:
+            client = await self._client(env)
+            if client is not None:
+                return await client.spawn(str(job.path), str(job.stdout), str(job.stderr), env)
         with open(job.stdout, "ab") as out, open(job.stderr, "ab") as err:
             process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "experimaestro.run", str(job.path),
@@ -59,6 +72,27 @@ class DirectLauncher(Launcher):
                 start_new_session=True,
             )
         return LocalProcess(process)
+
+    async def _client(self, env: dict):
+        from .forkclient import ForkClient
+        from .forkserver import needs_fresh_process
+
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None or not client.alive:
+            server_env = dict(os.environ)
+            server_env["XPM_PYTHONPATH"] = env["XPM_PYTHONPATH"]
+            client = ForkClient(server_env)
+            self._clients[loop] = client
+            await client.start()
+        if needs_fresh_process(env, client.env):
+            return None
+        return client
+
+    async def close(self):
+        client = self._clients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.close()
 
     def __repr__(self):
         return f"DirectLauncher(max_jobs={self.max_concurrent()})"

@@ -1,9 +1,7 @@
 """``with experiment(workdir, name) as xp:`` — where tasks are submitted."""
 
-import datetime
 import enum
 import json
-import logging
 import os
 import sys
 import threading
@@ -13,8 +11,6 @@ from typing import Dict, List, Optional, Union
 from .jobs import Job, JobState
 from .markers import write_atomic
 from .workspace import RunMode, Workspace
-
-logger = logging.getLogger("xpm")
 
 __all__ = ["experiment", "DirtyGitAction"]
 
@@ -147,6 +143,8 @@ class experiment:
         self.scheduler.submit(job)
 
     def _record(self, job: Job):
+        import datetime
+
         if self.run_path is None:
             return
         link = self.run_path / "jobs" / job.type_id / job.identifier
@@ -179,12 +177,16 @@ class experiment:
         return self
 
     def _open_run(self):
+        import datetime
+
         import fasteners
 
         self.xppath.mkdir(parents=True, exist_ok=True)
         self._xp_lock = fasteners.InterProcessLock(str(self.xppath / "lock"))
         if not self._xp_lock.acquire(blocking=False):
-            logger.warning("experiment %s is running elsewhere: waiting for it", self.name)
+            import logging
+
+            logging.getLogger("xpm").warning("experiment %s is running elsewhere: waiting for it", self.name)
             self._xp_lock.acquire()
         stamp = datetime.datetime.now().strftime("%Y%m%d_%H%M%S")
         run_id, n = stamp, 0
@@ -202,6 +204,7 @@ class experiment:
         self._write_environment(status="running")
 
     def _write_environment(self, status: str, ended: bool = False):
+        import datetime
         import platform
 
         if self.run_path is None:

@@ -68,6 +68,4 @@ def write_atomic(path: Path, content: str = ""):
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "w") as f:
         f.write(content)
-        f.flush()
-        os.fsync(f.fileno())
     os.replace(tmp, path)

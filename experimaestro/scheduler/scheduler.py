@@ -62,6 +62,15 @@ class Scheduler:
         if self.watcher is not None:
             self.watcher.stop()
         if self.loop.is_running():
+            launchers = {id(j.launcher or self.default_launcher): j.launcher or
+                         self.default_launcher for j in self.jobs}
+            launchers[id(self.default_launcher)] = self.default_launcher
+            for launcher in launchers.values():
+                future = asyncio.run_coroutine_threadsafe(launcher.close(), self.loop)
+                try:
+                    future.result(10)
+                except Exception:  # noqa: BLE001 - stopping must go on
+                    logger.exception("closing %r failed", launcher)
             self.loop.call_soon_threadsafe(self.loop.stop)
             self.thread.join(timeout=10)
 
