@@ -59,6 +59,8 @@ class experiment:
         self._xp_lock = None
         self._services: Dict[str, object] = {}
         self._tokens: Dict[str, object] = {}
+        self._link_dirs: set = set()
+        self._jobs_log = None
 
     # -- current experiment ------------------------------------------------------
 
@@ -138,23 +140,36 @@ class experiment:
             if job.disk_state().state == "done":
                 job.set_finished(JobState.DONE)
             return
+        if job.disk_state().state == "done":
+            # Finished earlier (by us or by experimaestro 2.x): nothing to schedule
+            self._record(job)
+            self.scheduler.add_finished(job)
+            return
         job.prepare()
         self._record(job)
         self.scheduler.submit(job)
 
     def _record(self, job: Job):
-        import datetime
+        """Link the job from the run folder, and add a line to jobs.jsonl."""
+        import time
 
         if self.run_path is None:
             return
-        link = self.run_path / "jobs" / job.type_id / job.identifier
-        link.parent.mkdir(parents=True, exist_ok=True)
-        if not link.is_symlink():
-            os.symlink(os.path.relpath(job.path, link.parent), link)
+        folder = f"{self.run_path}/jobs/{job.type_id}"
+        if folder not in self._link_dirs:
+            os.makedirs(folder, exist_ok=True)
+            self._link_dirs.add(folder)
+        try:
+            # The link's folder is experiments/<name>/<run>/jobs/<type id>/
+            os.symlink(f"../../../../../jobs/{job.type_id}/{job.identifier}",
+                       f"{folder}/{job.identifier}")
+        except FileExistsError:
+            pass
         line = {"job_id": job.identifier, "task_id": job.type_id, "tags": job.tags(),
-                "timestamp": datetime.datetime.now().timestamp()}
-        with open(self.run_path / "jobs.jsonl", "a") as f:
-            f.write(json.dumps(line, default=str) + "\n")
+                "timestamp": time.time()}
+        if self._jobs_log is None:
+            self._jobs_log = open(self.run_path / "jobs.jsonl", "a", buffering=1)
+        self._jobs_log.write(json.dumps(line, default=str) + "\n")
 
     def wait(self):
         """Wait until every submitted job has ended."""
@@ -244,6 +259,9 @@ class experiment:
                 failures = self.scheduler.failures()
         finally:
             status = "failed" if (failures or exc_type) else "done"
+            if self._jobs_log is not None:
+                self._jobs_log.close()
+                self._jobs_log = None
             try:
                 self._write_environment(status, ended=True)
             finally:

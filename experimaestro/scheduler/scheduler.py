@@ -42,6 +42,8 @@ class Scheduler:
         self._tasks: set = set()
         self._futures: Dict[int, asyncio.Future] = {}
         self._processes: Dict[int, object] = {}
+        self._incoming: List[Job] = []
+        self._wakeup_pending = False
         self.watcher = None
         from .display import StatusDisplay
 
@@ -82,8 +84,26 @@ class Scheduler:
         with self._cv:
             self._unfinished += 1
             self.jobs.append(job)
-        self.display.job_changed(job)
-        self.loop.call_soon_threadsafe(self._start, job)
+            self._incoming.append(job)
+            wake = not self._wakeup_pending
+            self._wakeup_pending = True
+        # One wake-up of the loop for a burst of submissions
+        if wake:
+            self.loop.call_soon_threadsafe(self._drain)
+
+    def add_finished(self, job: Job):
+        """A job found done on disk at submission: shown, never scheduled."""
+        job.scheduler = self
+        job.set_finished(JobState.DONE)
+        with self._cv:
+            self.jobs.append(job)
+
+    def _drain(self):
+        with self._cv:
+            jobs, self._incoming = self._incoming, []
+            self._wakeup_pending = False
+        for job in jobs:
+            self._start(job)
 
     def wait_all(self):
         """Block until every submitted job has ended."""
