@@ -34,7 +34,7 @@ class StatusDisplay:
             self._render(final=True)
 
     def counts(self) -> dict:
-        c = {"done": 0, "running": 0, "failed": 0, "waiting": 0}
+        c = {"done": 0, "running": 0, "failed": 0, "waiting": 0, "skipped": 0}
         for job in list(self.scheduler.jobs):
             s = job.state
             if s is JobState.DONE:
@@ -43,6 +43,8 @@ class StatusDisplay:
                 c["failed"] += 1
             elif s is JobState.RUNNING:
                 c["running"] += 1
+            elif s is JobState.SKIPPED:
+                c["skipped"] += 1
             else:
                 c["waiting"] += 1
         return c
@@ -73,6 +75,8 @@ class StatusDisplay:
         c = self.counts()
         line = (f"[xpm] {c['done']} done, {c['running']} running, {c['failed']} failed,"
                 f" {c['waiting']} waiting")
+        if c["skipped"]:
+            line += f", {c['skipped']} skipped"
         progress = self._progress()
         if progress and not final:
             line += " | " + progress

@@ -172,9 +172,12 @@ class experiment:
         self._jobs_log.write(json.dumps(line, default=str) + "\n")
 
     def wait(self):
-        """Wait until every submitted job has ended."""
+        """Wait until every submitted job has ended (transient jobs not needed so far end
+        as skipped)."""
         if self.scheduler is not None:
+            self.scheduler.end_of_submissions()
             self.scheduler.wait_all()
+            self.scheduler.reopen_submissions()
 
     # -- context -----------------------------------------------------------------
 
@@ -251,6 +254,7 @@ class experiment:
         failures = []
         try:
             if self.scheduler is not None:
+                self.scheduler.end_of_submissions()
                 if exc_type is None:
                     self.scheduler.wait_all()
                 else:

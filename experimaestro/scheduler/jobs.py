@@ -18,10 +18,11 @@ class JobState(enum.Enum):
     RUNNING = "running"
     DONE = "done"
     ERROR = "error"
+    SKIPPED = "skipped"  # a transient job that nothing needed
 
     @property
     def finished(self) -> bool:
-        return self in (JobState.DONE, JobState.ERROR)
+        return self in (JobState.DONE, JobState.ERROR, JobState.SKIPPED)
 
 
 class Job:

@@ -43,6 +43,8 @@ class Scheduler:
         self._futures: Dict[int, asyncio.Future] = {}
         self._processes: Dict[int, object] = {}
         self._incoming: List[Job] = []
+        self._needed: Dict[int, asyncio.Event] = {}
+        self._submissions_over = None
         self._wakeup_pending = False
         self.watcher = None
         from .display import StatusDisplay
@@ -53,7 +55,22 @@ class Scheduler:
 
     def _thread_main(self):
         asyncio.set_event_loop(self.loop)
+        self._submissions_over = asyncio.Event()
         self.loop.run_forever()
+
+    def end_of_submissions(self):
+        """No more jobs will come (the with block ended): unneeded transient jobs end."""
+        def mark():
+            with self._cv:
+                pending = bool(self._incoming)
+            if pending:  # let queued submissions start first
+                self.loop.call_soon(mark)
+            else:
+                self._submissions_over.set()
+        self.loop.call_soon_threadsafe(mark)
+
+    def reopen_submissions(self):
+        self.loop.call_soon_threadsafe(self._submissions_over.clear)
 
     def start(self):
         self.thread.start()
@@ -135,7 +152,11 @@ class Scheduler:
     # -- loop side ---------------------------------------------------------------
 
     def _start(self, job: Job):
+        from .workspace import TransientMode
+
         self._futures[id(job)] = self.loop.create_future()
+        if job.transient is not TransientMode.NONE:
+            self._needed[id(job)] = asyncio.Event()
         job.dependencies = self._dependencies(job)
         for dep in job.dependencies:
             dep.dependents.append(job)
@@ -181,6 +202,8 @@ class Scheduler:
         if job.state.finished:
             return
         job.set_finished(state, reason, message)
+        if state is JobState.DONE:
+            self._remove_transient_dependencies(job)
         future = self._futures.get(id(job))
         if future is not None and not future.done():
             future.set_result(state)
@@ -192,6 +215,9 @@ class Scheduler:
     async def _dependency_state(self, dep: Job) -> JobState:
         future = self._futures.get(id(dep))
         if future is not None:
+            needed = self._needed.get(id(dep))
+            if needed is not None:
+                needed.set()  # a transient job runs because this one needs it
             return await future
         if dep.state.finished:
             return dep.state
@@ -199,6 +225,16 @@ class Scheduler:
 
     async def _process(self, job: Job):
         job.state = JobState.WAITING
+        needed = self._needed.get(id(job))
+        if needed is not None:
+            # Transient: run only if a job that is not done needs it
+            waiter = self.loop.create_task(needed.wait())
+            ended = self.loop.create_task(self._submissions_over.wait())
+            await asyncio.wait([waiter, ended], return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            ended.cancel()
+            if not needed.is_set():
+                return JobState.SKIPPED, None, "transient job not needed"
         for dep in job.dependencies:
             if await self._dependency_state(dep) is not JobState.DONE:
                 return JobState.ERROR, "dependency", f"dependency {dep.relpath} failed"
@@ -224,6 +260,18 @@ class Scheduler:
                 job.failedpath.unlink(missing_ok=True)
                 continue
             return state, reason, message
+
+    def _remove_transient_dependencies(self, job: Job):
+        """TransientMode.REMOVE: delete a job folder once all its dependents are done."""
+        import shutil
+
+        from .workspace import TransientMode
+
+        for dep in job.dependencies:
+            if dep.transient is TransientMode.REMOVE and dep.state is JobState.DONE and all(
+                    d.state is JobState.DONE for d in dep.dependents):
+                logger.info("removing the transient job folder %s", dep.path)
+                shutil.rmtree(dep.path, ignore_errors=True)
 
     async def _launch_once(self, job: Job, launcher):
         """One attempt; None when another process runs the job."""

@@ -120,3 +120,20 @@ class Resumable(ResumableTask):
         if n < self.attempts:
             raise GracefulTimeout(f"checkpoint after attempt {n}")
         Path("result.txt").write_text(str(n))
+
+
+class Progress(Task):
+    """Reports progress with progress() and tqdm(), waiting for `release` at the end."""
+
+    steps: Param[int]
+    release: Meta[Path]
+
+    def execute(self):
+        from experimaestro import progress, tqdm
+
+        progress(0.5, desc="warm-up")
+        for _ in tqdm(range(self.steps), desc="steps"):
+            time.sleep(0.01)
+        _append("executions.txt", str(os.getpid()))
+        while not Path(self.release).exists():
+            time.sleep(0.05)
