@@ -182,7 +182,9 @@ class ConfigMixin:
                     xpm.set(arg, value)
 
     def __setattr__(self, name, value):
-        if name.startswith("_") or name in type(self).__dict__:
+        if name in self.__xpm__.xpmtype.deprecated_params:
+            self.__xpm__.set_by_name(name, value)
+        elif name.startswith("_") or name in type(self).__dict__:
             object.__setattr__(self, name, value)
         elif hasattr(type(self), name) and not callable(getattr(type(self), name)):
             object.__setattr__(self, name, value)
@@ -253,7 +255,9 @@ class ConfigMixin:
         return self
 
     def copy_dependencies(self, other):
-        """Add all the dependencies of another configuration."""
+        """Add the dependencies of another configuration (its producing task included)."""
+        if other.__xpm__.task is not None and self.__xpm__.task is None:
+            self.__xpm__.task = other.__xpm__.task
         deps = other.__xpm__.dependencies
         if deps:
             self.add_dependencies(*deps)
@@ -282,11 +286,31 @@ class ConfigMixin:
             transient=transient,
         )
 
-    def __matmul__(self, other):
-        """``cfg @ other``: compose (see :func:`experimaestro.core.compose.compose`)."""
-        from .compose import compose
+    def __rmatmul__(self, outer):
+        """``outer @ inner`` sets the one parameter of `outer` that accepts `inner`.
 
-        return compose(self, other)
+        Returns `inner`, so that ``Outer.C() @ Middle.C() @ Inner.C()`` builds
+        ``Outer(middle=Middle(inner=Inner()))``.
+        """
+        if getattr(outer, "__xpm__", None) is None:
+            return NotImplemented
+        from .types import ConfigType, OptionalType
+
+        candidates = []
+        for name, arg in outer.__xpm__.xpmtype.arguments.items():
+            t = arg.type.inner if isinstance(arg.type, OptionalType) else arg.type
+            if isinstance(t, ConfigType) and isinstance(self, t.cls):
+                candidates.append(name)
+        outer_name = type(outer).__xpm_user_class__.__qualname__
+        inner_name = type(self).__xpm_user_class__.__qualname__
+        if len(candidates) != 1:
+            found = ", ".join(candidates) if candidates else "none"
+            raise ValueError(
+                f"{outer_name} @ {inner_name}: expected exactly one parameter of {outer_name}"
+                f" accepting a {inner_name}, found {found}; set it by name instead"
+            )
+        outer.__xpm__.set_by_name(candidates[0], self)
+        return self
 
     # -- job (after submission) --------------------------------------------------
 

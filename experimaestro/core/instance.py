@@ -21,10 +21,15 @@ def make_instance(cfg, memo: dict, keep: bool):
         if value is MISSING:
             if arg.kind.name == "Constant":
                 value = arg.default
-            elif arg.optional or arg.generator is not None:
+            elif arg.optional or arg.generator is not None or arg.is_path_type:
                 value = None
             else:
-                continue
+                from .errors import ValidationError
+
+                raise ValidationError(
+                    f"{ucls.__qualname__}.{name}: required parameter not set (cannot build"
+                    " an instance without it)"
+                )
         d[name] = _convert(value, memo, keep)
     if keep:
         d["__config__"] = cfg

@@ -217,6 +217,10 @@ def _import_class(record: dict):
             module = import_util.module_from_spec(spec)
             sys.modules[MAIN_ALIAS] = module
             spec.loader.exec_module(module)
+            # Same type ids (and identifiers) as in the driver, where the module was __main__
+            for value in list(vars(module).values()):
+                if isinstance(value, type) and value.__module__ == MAIN_ALIAS:
+                    value.__module__ = "__main__"
         return _lookup(module, module_name, qualname)
     try:
         module = importlib.import_module(module_name)
@@ -371,16 +375,16 @@ def _as_base(path):
     return Path(path)
 
 
-def _instantiate(data):
+def _instantiate(data, memo=None):
     from .instance import make_instance
 
-    memo: dict = {}
+    memo = {} if memo is None else memo
     if getattr(data, "__xpm__", None) is not None:
         return make_instance(data, memo, True)
     if isinstance(data, list):
-        return [_instantiate(v) for v in data]
+        return [_instantiate(v, memo) for v in data]
     if isinstance(data, dict):
-        return {k: _instantiate(v) for k, v in data.items()}
+        return {k: _instantiate(v, memo) for k, v in data.items()}
     return data
 
 
@@ -437,10 +441,12 @@ def deserialize(path, as_instance: bool = False, partial_loading: Optional[bool]
     data = reader.value(content["data"])
     init_tasks = [reader.value(t) for t in content.get("init-tasks", [])]
     if as_instance:
-        obj = _instantiate(data)
+        from .instance import make_instance
+
+        memo: dict = {}  # init tasks and the object share their instances
         for t in init_tasks:
-            t.instance().execute()
-        return obj
+            make_instance(t, memo, True).execute()
+        return _instantiate(data, memo)
     return data, init_tasks
 
 

@@ -380,6 +380,7 @@ class ObjectType:
         self.identifier_bytes = identifier.encode("utf-8")
         self.task = getattr(cls, "__xpm_is_task__", False)
         self.name = identifier
+        self.deprecated_params: dict = {}
 
     @property
     def description(self) -> str:
