@@ -1,0 +1,3 @@
+from experimaestro.cli import main
+
+main()

@@ -1,0 +1,48 @@
+"""The ``experimaestro`` command (click). Each command group lives in its own module."""
+
+import click
+
+from experimaestro import __version__
+
+
+@click.group()
+@click.version_option(__version__, prog_name="experimaestro")
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logs")
+@click.pass_context
+def cli(ctx, debug):
+    """experimaestro: run and manage experiments."""
+    import logging
+
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING)
+
+
+@cli.command("run")
+@click.argument("jobdir", type=click.Path(exists=True))
+def run_job(jobdir):
+    """Run the task of a job folder (the job-side entry point)."""
+    from experimaestro.run import main as run_main
+
+    raise SystemExit(run_main([jobdir]))
+
+
+def _register():
+    """Commands defined in other modules of this package."""
+    import importlib
+
+    for name in ("launchers", "experiments", "jobs", "workspaces"):
+        try:
+            module = importlib.import_module(f"experimaestro.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"experimaestro.cli.{name}":
+                raise
+            continue
+        module.register(cli)
+
+
+_register()
+
+
+def main():
+    cli(obj={})
