@@ -16,6 +16,10 @@ class TaskCancelled(Exception):
     """The job process received SIGTERM or SIGINT."""
 
 
+class TimeLimitReached(TaskCancelled):
+    """The job was stopped (SIGTERM) because it reached its time limit."""
+
+
 class FailedExperiment(HandledException):
     """Some jobs of the experiment failed: lists them, their reason and their log."""
 

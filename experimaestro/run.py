@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+from experimaestro.exceptions import GracefulTimeout, TaskCancelled, TimeLimitReached
+
 EXIT_FAILED = 1
 EXIT_TIMEOUT = 3
 EXIT_CANCELLED = 4
@@ -31,11 +33,30 @@ def _fail(path: Path, reason: str, message: str, code: int):
 
 
 def _on_signal(signum, frame):
-    from experimaestro.exceptions import TaskCancelled
-
     # Restore the default handler: a second signal kills at once
     signal.signal(signum, signal.SIG_DFL)
-    raise TaskCancelled(f"received signal {signal.Signals(signum).name}")
+    name = signal.Signals(signum).name
+    if signum == signal.SIGTERM and _time_limit_reached():
+        raise TimeLimitReached(f"received {name} at the time limit of the job")
+    raise TaskCancelled(f"received signal {name}")
+
+
+def _on_warning_signal(signum, frame):
+    """The cluster warns that the time limit is near (sbatch --signal)."""
+    raise GracefulTimeout(
+        f"received {signal.Signals(signum).name}: the time limit of the job is near")
+
+
+def _time_limit_reached(margin: float = 90.0) -> bool:
+    from experimaestro.taskglobals import Env
+
+    info = Env.instance().launcher_info
+    if info is None:
+        return False
+    remaining = info.remaining_time()
+    return remaining is not None and remaining <= margin
+
+
 
 
 def run_job(jobdir: Path) -> int:
@@ -61,10 +82,9 @@ def run_job(jobdir: Path) -> int:
 
 
 def _execute(jobdir, done, failed, pidfile) -> int:
-    from experimaestro.exceptions import GracefulTimeout, TaskCancelled
-
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGUSR1, _on_warning_signal)
     try:
         from experimaestro.core.serialization import from_task_dir
         from experimaestro.taskglobals import Env
@@ -89,6 +109,9 @@ def _execute(jobdir, done, failed, pidfile) -> int:
         _fail(failed, "timeout", str(exc), EXIT_TIMEOUT)
         return EXIT_TIMEOUT
     except TaskCancelled as exc:
+        if isinstance(exc, TimeLimitReached):
+            _fail(failed, "timeout", str(exc), EXIT_TIMEOUT)
+            return EXIT_TIMEOUT
         _fail(failed, "cancelled", str(exc), EXIT_CANCELLED)
         return EXIT_CANCELLED
     except KeyboardInterrupt:
@@ -102,8 +125,8 @@ def _execute(jobdir, done, failed, pidfile) -> int:
         _fail(failed, reason, f"{type(exc).__name__}: {exc}", EXIT_FAILED)
         return EXIT_FAILED
     finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1):
+            signal.signal(sig, signal.SIG_DFL)
         try:
             pidfile.unlink()
         except FileNotFoundError:

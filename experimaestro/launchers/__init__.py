@@ -7,7 +7,11 @@ log paths): never Task classes.
 from abc import ABC, abstractmethod
 from typing import Optional
 
-__all__ = ["Launcher", "LauncherProcess"]
+__all__ = ["Launcher", "LauncherProcess", "LaunchError"]
+
+
+class LaunchError(RuntimeError):
+    """The launcher could not start the job (e.g. sbatch refused it): the job fails."""
 
 
 class LauncherProcess(ABC):
@@ -24,6 +28,10 @@ class LauncherProcess(ABC):
     @abstractmethod
     def pid_record(self) -> dict:
         """The content of the job's .pid file."""
+
+    #: Why the job ended, when the launcher knows better than the exit code
+    end_reason = None
+    end_message = None
 
 
 class Launcher(ABC):

@@ -17,6 +17,8 @@ from typing import Dict, List, Optional
 from experimaestro.core.config import ResumableTask
 from experimaestro.core.information import iter_configs
 
+from experimaestro.launchers import LaunchError
+
 from .jobs import Job, JobState
 from .markers import write_atomic
 from .tokens import TokenDependency, acquire_all, release_all
@@ -241,8 +243,15 @@ class Scheduler:
         disk = job.disk_state()
         if disk.state == "done":
             return JobState.DONE, None, None
+        if disk.state == "running" and isinstance(disk.pid, dict) \
+                and disk.pid.get("type") == "slurm":
+            return await self._reattach_slurm(job, disk.pid)
         if disk.state == "running" and _pid_alive(disk.pid):
             return await self._wait_external(job)
+        return await self._process_fresh(job)
+
+    async def _process_fresh(self, job: Job):
+        """Launch the job (again after a time-out of a ResumableTask)."""
         launcher = job.launcher or self.default_launcher
         max_retries = job.max_retries if job.max_retries is not None else DEFAULT_MAX_RETRIES
         while True:
@@ -287,14 +296,20 @@ class Scheduler:
                 job.state = JobState.RUNNING
                 job.started_at = time.time()
                 self.display.job_changed(job)
-                process = await launcher.launch(job)
+                try:
+                    process = await launcher.launch(job)
+                except LaunchError as exc:
+                    message = str(exc)
+                    write_atomic(job.failedpath, json.dumps(
+                        {"code": 1, "reason": "failed", "message": message}))
+                    return JobState.ERROR, "failed", message
                 self._processes[id(job)] = process
                 write_atomic(job.pidpath, json.dumps(process.pid_record()))
                 code = await process.wait()
                 self._processes.pop(id(job), None)
             finally:
                 release_all(tokens)
-        return _result_from_disk(job, code)
+        return _result_from_disk(job, code, process)
 
     def _slot(self, launcher):
         sem = self._slots.get(id(launcher))
@@ -311,6 +326,26 @@ class Scheduler:
         while not acquire_all(tokens, job.relpath):
             await asyncio.sleep(delay)
             delay = min(delay * 2, 1.0)
+
+    async def _reattach_slurm(self, job: Job, record: dict):
+        """A Slurm job submitted by an earlier driver: follow it instead of resubmitting."""
+        from experimaestro.launchers.slurm import SlurmLauncher
+
+        launcher = job.launcher or self.default_launcher
+        if not isinstance(launcher, SlurmLauncher):
+            launcher = SlurmLauncher()
+        job.state = JobState.RUNNING
+        self.display.job_changed(job)
+        process = await launcher.reattach(job, record)
+        self._processes[id(job)] = process
+        code = await process.wait()
+        self._processes.pop(id(job), None)
+        result = _result_from_disk(job, code, process)
+        if result[1] == "timeout" and isinstance(job.config, ResumableTask):
+            # Let the normal path retry it
+            job.failedpath.unlink(missing_ok=True)
+            return await self._process_fresh(job)
+        return result
 
     async def _wait_external(self, job: Job):
         """Another process (an earlier driver, another experiment) runs the job."""
@@ -367,16 +402,20 @@ def _pid_alive(record: Optional[dict]) -> bool:
     return True
 
 
-def _result_from_disk(job: Job, code: int):
+def _result_from_disk(job: Job, code: int, process=None):
     disk = job.disk_state()
     if disk.state == "done":
         return JobState.DONE, None, None
     if disk.state == "failed":
         return JobState.ERROR, disk.reason, disk.message
-    # The process died without writing a marker (killed, crashed interpreter)
-    reason = "killed" if code < 0 else "failed"
-    message = (f"killed by signal {-code}" if code < 0
-               else f"exited with code {code} without a marker")
+    # The process died without writing a marker (killed, crashed interpreter, or the
+    # cluster ended it): the launcher may know why
+    if process is not None and process.end_reason is not None:
+        reason, message = process.end_reason, process.end_message
+    else:
+        reason = "killed" if code < 0 else "failed"
+        message = (f"killed by signal {-code}" if code < 0
+                   else f"exited with code {code} without a marker")
     write_atomic(job.failedpath, json.dumps({"code": code, "reason": reason,
                                              "message": message}))
     job.pidpath.unlink(missing_ok=True)

@@ -1,0 +1,209 @@
+"""One status poller per cluster: batched ``squeue``/``sacct`` calls for our own job ids.
+
+Marker files decide how a job ended when they exist (they are watched, so a normal end is
+seen at once); the poller only has to notice jobs that Slurm ended without a marker
+(killed before Python started, time limit, out of memory, node failure). The interval
+grows while nothing changes, and backs off exponentially when a command fails or hangs.
+"""
+
+import asyncio
+import logging
+from typing import Dict, List, Optional, Tuple
+
+from .commands import SlurmCommandError, run_command
+
+logger = logging.getLogger("xpm.slurm")
+
+ACTIVE_STATES = {"PENDING", "RUNNING", "CONFIGURING", "COMPLETING", "SUSPENDED", "REQUEUED",
+                 "RESIZING", "SIGNALING", "STAGE_OUT", "STOPPED", "REQUEUE_HOLD",
+                 "REQUEUE_FED", "RESV_DEL_HOLD", "SPECIAL_EXIT"}
+#: Slurm end state -> reason written in .failed
+REASONS = {"TIMEOUT": "timeout", "DEADLINE": "timeout", "OUT_OF_MEMORY": "memory",
+           "CANCELLED": "cancelled", "PREEMPTED": "cancelled", "NODE_FAIL": "node_fail",
+           "BOOT_FAIL": "node_fail", "FAILED": "failed", "COMPLETED": "failed",
+           "REVOKED": "cancelled"}
+
+MIN_INTERVAL = 0.5
+GRACE_POLLS = 2  # polls to wait for a marker after Slurm says the job ended
+
+
+class Tracked:
+    """A job followed by the poller."""
+
+    def __init__(self, slurm_id: str, job, future: asyncio.Future):
+        self.slurm_id = slurm_id
+        self.job = job
+        self.future = future
+        self.ended_state: Optional[str] = None
+        self.grace = 0
+        self.watch = None
+
+
+class SlurmPoller:
+    def __init__(self, binpath: str, max_interval: float, loop):
+        self.binpath = binpath
+        self.max_interval = max(max_interval, MIN_INTERVAL)
+        self.loop = loop
+        self.tracked: Dict[str, List[Tracked]] = {}
+        self.wake = asyncio.Event()
+        self.task: Optional[asyncio.Task] = None
+        self.sacct_available: Optional[bool] = None
+        self.calls = {"squeue": 0, "sacct": 0}
+        self.interval = MIN_INTERVAL
+        self._observer = None
+        self._last: Dict[str, Optional[str]] = {}
+
+    # -- tracking ------------------------------------------------------------------
+
+    def follow(self, slurm_id: str, job) -> asyncio.Future:
+        """A future resolved with (exit code, reason, message) when the job ends."""
+        future = self.loop.create_future()
+        entry = Tracked(slurm_id, job, future)
+        self.tracked.setdefault(slurm_id, []).append(entry)
+        entry.watch = self._watch(job)
+        self.interval = MIN_INTERVAL
+        self.wake.set()
+        if self.task is None or self.task.done():
+            self.task = self.loop.create_task(self._run())
+        return future
+
+    def _watch(self, job):
+        try:
+            if self._observer is None:
+                from watchdog.observers import Observer
+
+                self._observer = Observer()
+                self._observer.daemon = True
+                self._observer.start()
+            from watchdog.events import FileSystemEventHandler
+
+            loop, wake = self.loop, self.wake
+            suffixes = (f"{job.name}.done", f"{job.name}.failed")
+
+            class Handler(FileSystemEventHandler):
+                def on_any_event(self, ev):
+                    path = str(getattr(ev, "dest_path", "") or ev.src_path)
+                    if path.endswith(suffixes):
+                        loop.call_soon_threadsafe(wake.set)
+
+            return self._observer.schedule(Handler(), str(job.path), recursive=False)
+        except Exception:  # noqa: BLE001 - polling still sees the markers
+            return None
+
+    def _resolve(self, entry: Tracked, result: Tuple[int, Optional[str], Optional[str]]):
+        if entry.watch is not None and self._observer is not None:
+            try:
+                self._observer.unschedule(entry.watch)
+            except Exception:  # noqa: BLE001
+                pass
+        if not entry.future.done():
+            entry.future.set_result(result)
+
+    # -- the loop ------------------------------------------------------------------
+
+    async def _run(self):
+        backoff = None
+        while self.tracked:
+            self._check_markers()
+            if not self.tracked:
+                break
+            try:
+                await self._poll()
+                backoff = None
+            except SlurmCommandError as exc:
+                backoff = min((backoff or self.max_interval) * 2, 300.0)
+                logger.warning("Slurm status query failed (%s); next try in %.0fs", exc, backoff)
+            delay = backoff if backoff is not None else self.interval
+            self.wake.clear()
+            try:
+                await asyncio.wait_for(self.wake.wait(), delay)
+            except asyncio.TimeoutError:
+                if backoff is None:
+                    self.interval = min(self.interval * 1.5, self.max_interval)
+
+    def _check_markers(self):
+        for sid in list(self.tracked):
+            remaining = []
+            for entry in self.tracked[sid]:
+                state = entry.job.disk_state()
+                if state.state == "done":
+                    self._resolve(entry, (0, None, None))
+                elif state.state == "failed":
+                    self._resolve(entry, (1, state.reason, state.message))
+                else:
+                    remaining.append(entry)
+            if remaining:
+                self.tracked[sid] = remaining
+            else:
+                del self.tracked[sid]
+
+    async def _poll(self):
+        ids = list(self.tracked)
+        bases = sorted({sid.split("_", 1)[0] for sid in ids})
+        self.calls["squeue"] += 1
+        out = await run_command(self.binpath, "squeue",
+                                ["-h", "-r", "-o", "%i|%T", "-j", ",".join(bases)], timeout=30)
+        active = {}
+        for line in out.splitlines():
+            if "|" in line:
+                sid, state = line.strip().split("|", 1)
+                active[sid] = state
+        finished = [sid for sid in ids if active.get(sid, "") not in ACTIVE_STATES]
+        # Poll faster again as soon as something moves (a job starts or ends)
+        changed = any(self._last.get(sid) != active.get(sid) for sid in ids)
+        self._last = {sid: active.get(sid) for sid in ids}
+        if finished:
+            states = await self._end_states(finished)
+            for sid in finished:
+                for entry in list(self.tracked.get(sid, [])):
+                    state = states.get(sid) or entry.ended_state or "UNKNOWN"
+                    if entry.ended_state is None:
+                        changed = True
+                    entry.ended_state = state
+                    entry.grace += 1
+                    if entry.grace > GRACE_POLLS:
+                        self.tracked[sid].remove(entry)
+                        self._resolve(entry, _failure(state))
+                if sid in self.tracked and not self.tracked[sid]:
+                    del self.tracked[sid]
+        if changed:
+            self.interval = MIN_INTERVAL
+
+    async def _end_states(self, ids: List[str]) -> Dict[str, str]:
+        if self.sacct_available is False:
+            return {}
+        self.calls["sacct"] += 1
+        try:
+            out = await run_command(self.binpath, "sacct",
+                                    ["-n", "-P", "-X", "-o", "JobID,State", "-j", ",".join(
+                                        sorted({i.split("_", 1)[0] for i in ids}))], timeout=30)
+        except SlurmCommandError as exc:
+            if "accounting storage is disabled" in str(exc).lower():
+                self.sacct_available = False
+                return {}
+            raise
+        self.sacct_available = True
+        states = {}
+        for line in out.splitlines():
+            if "|" not in line:
+                continue
+            sid, state = line.split("|", 1)
+            states[sid.strip()] = state.split()[0] if state.split() else "UNKNOWN"
+        return states
+
+    def stop(self):
+        if self._observer is not None:
+            self._observer.stop()
+        if self.task is not None:
+            self.task.cancel()
+
+
+def _failure(state: str) -> Tuple[int, str, str]:
+    reason = REASONS.get(state, "failed")
+    if state in ("COMPLETED",):
+        message = "Slurm reports the job completed, but it wrote no marker"
+    elif state == "UNKNOWN":
+        message = "the job left the Slurm queue without writing a marker"
+    else:
+        message = f"Slurm state {state} (no marker written by the job)"
+    return 1, reason, message
