@@ -29,6 +29,7 @@ def _write_atomic(path: Path, content: str):
 
 
 def _fail(path: Path, reason: str, message: str, code: int):
+    print(f"[experimaestro] job ended: {reason}: {message}", file=sys.stderr)
     _write_atomic(path, json.dumps({"code": code, "reason": reason, "message": message}))
 
 

@@ -19,7 +19,7 @@ _pollers: Dict[tuple, SlurmPoller] = {}
 _max_array: Dict[str, int] = {}
 
 
-def poller_for(binpath: str, interval: float) -> SlurmPoller:
+def poller_for(binpath: str, interval: float, query_timeout: float = 30) -> SlurmPoller:
     """The poller of a cluster (one per Slurm installation and event loop)."""
     loop = asyncio.get_running_loop()
     key = (binpath, id(loop))
@@ -28,6 +28,7 @@ def poller_for(binpath: str, interval: float) -> SlurmPoller:
         poller = _pollers[key] = SlurmPoller(binpath, interval, loop)
     else:
         poller.max_interval = max(poller.max_interval, interval)
+    poller.query_timeout = query_timeout
     return poller
 
 
@@ -42,7 +43,8 @@ class SlurmProcess(LauncherProcess):
         self.end_message = None
 
     async def wait(self) -> int:
-        poller = poller_for(self.launcher.binpath, self.launcher.interval)
+        poller = poller_for(self.launcher.binpath, self.launcher.interval,
+                            self.launcher.query_timeout)
         code, self.end_reason, self.end_message = await poller.follow(self.slurm_id, self.job)
         return code
 
@@ -64,13 +66,14 @@ class SlurmLauncher(Launcher):
     :param chunk_size: jobs run one after another by each array element
     :param max_concurrent: at most this many array elements run at once (``%N``)
     :param batch_delay: how long ready jobs are gathered before submitting them
+    :param query_timeout: a status query that takes longer is abandoned (and retried later)
     """
 
     def __init__(self, *, connector=None, options: Optional[SlurmOptions] = None,
                  interval: float = 60, main=None, launcherenv: Optional[Dict[str, str]] = None,
                  binpath: str = "/usr/bin", priority: float = 0, array: bool = True,
                  chunk_size: int = 1, max_concurrent: Optional[int] = None,
-                 batch_delay: float = 0.2):
+                 batch_delay: float = 0.2, query_timeout: float = 30):
         super().__init__(connector, priority=priority)
         if chunk_size < 1:
             raise ValueError(f"SlurmLauncher(chunk_size={chunk_size}): must be at least 1")
@@ -83,6 +86,7 @@ class SlurmLauncher(Launcher):
         self.chunk_size = chunk_size
         self.array_max_concurrent = max_concurrent
         self.batch_delay = batch_delay
+        self.query_timeout = query_timeout
         self._batches: Dict[tuple, "_Batch"] = {}
 
     # -- configuration -----------------------------------------------------------
@@ -95,7 +99,8 @@ class SlurmLauncher(Launcher):
                             priority=self.priority, array=self.array,
                             chunk_size=self.chunk_size,
                             max_concurrent=self.array_max_concurrent,
-                            batch_delay=self.batch_delay)
+                            batch_delay=self.batch_delay,
+                            query_timeout=self.query_timeout)
         new.environ = dict(self.environ)
         return new
 

@@ -52,6 +52,7 @@ class SlurmPoller:
         self.interval = MIN_INTERVAL
         self._observer = None
         self._last: Dict[str, Optional[str]] = {}
+        self.query_timeout = 30.0
 
     # -- tracking ------------------------------------------------------------------
 
@@ -142,7 +143,8 @@ class SlurmPoller:
         bases = sorted({sid.split("_", 1)[0] for sid in ids})
         self.calls["squeue"] += 1
         out = await run_command(self.binpath, "squeue",
-                                ["-h", "-r", "-o", "%i|%T", "-j", ",".join(bases)], timeout=30)
+                                ["-h", "-r", "-o", "%i|%T", "-j", ",".join(bases)],
+                                timeout=self.query_timeout)
         active = {}
         for line in out.splitlines():
             if "|" in line:
@@ -176,7 +178,8 @@ class SlurmPoller:
         try:
             out = await run_command(self.binpath, "sacct",
                                     ["-n", "-P", "-X", "-o", "JobID,State", "-j", ",".join(
-                                        sorted({i.split("_", 1)[0] for i in ids}))], timeout=30)
+                                        sorted({i.split("_", 1)[0] for i in ids}))],
+                                    timeout=self.query_timeout)
         except SlurmCommandError as exc:
             if "accounting storage is disabled" in str(exc).lower():
                 self.sacct_available = False

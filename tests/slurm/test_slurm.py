@@ -1,0 +1,174 @@
+"""The Slurm launcher against the real local cluster."""
+
+import json
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from experimaestro import FailedExperiment, experiment
+from experimaestro.launchers.slurm import SlurmLauncher, SlurmOptions
+from xpm_fixtures.tasks import Add, Checkpointed, Fail, Wait
+
+from scheduler.helpers import driver, executions
+
+pytestmark = pytest.mark.slurm
+
+
+def launcher(slurm_bin, **kwargs):
+    options = kwargs.pop("options", SlurmOptions(time="0:10:00"))
+    return SlurmLauncher(options=options, binpath=slurm_bin.path, interval=2, **kwargs)
+
+
+def test_single_task_runs_to_done(tmp_path, slurm_bin):
+    with experiment(tmp_path, "one", launcher=launcher(slurm_bin)):
+        task = Add.C(x=3)
+        task.submit()
+    job = task.__xpm__.job
+    assert (job.path / "result.txt").read_text() == "3"
+    assert (job.path / "add.sh").exists()
+    assert len(slurm_bin.calls("sbatch")) == 1
+
+
+def test_failing_task_ends_failed(tmp_path, slurm_bin):
+    with pytest.raises(FailedExperiment, match=r"\[failed\] RuntimeError: failure on purpose"):
+        with experiment(tmp_path, "fail", launcher=launcher(slurm_bin)):
+            Fail.C(x=1).submit()
+
+
+def test_dependency_chain(tmp_path, slurm_bin):
+    with experiment(tmp_path, "chain", launcher=launcher(slurm_bin)):
+        out = Add.C(x=1).submit()
+        out = Add.C(x=2, previous=out).submit()
+        last = Add.C(x=3, previous=out)
+        last.submit()
+    assert (last.__xpm__.job.path / "result.txt").read_text() == "5"
+    assert len(slurm_bin.calls("sbatch")) == 3
+
+
+def test_many_tasks_as_arrays(tmp_path, slurm_bin):
+    with experiment(tmp_path, "many", launcher=launcher(slurm_bin)):
+        tasks = [Add.C(x=i) for i in range(200)]
+        for t in tasks:
+            t.submit()
+    assert len(slurm_bin.calls("sbatch")) <= 2
+    assert all(executions(t.__xpm__.job.path) == 1 for t in tasks)
+    record = json.loads(tasks[5].__xpm__.job.path.joinpath("add.pid").read_text()) \
+        if tasks[5].__xpm__.job.pidpath.exists() else None
+    assert record is None  # the job removed its pid file when it ended
+
+
+def test_invalid_partition_gives_sbatch_message(tmp_path, slurm_bin):
+    bad = launcher(slurm_bin, options=SlurmOptions(partition="nosuchpartition"))
+    with pytest.raises(FailedExperiment) as info:
+        with experiment(tmp_path, "bad", launcher=bad):
+            task = Add.C(x=1)
+            task.submit()
+    assert "invalid partition" in str(info.value).lower()
+    record = json.loads(task.__xpm__.job.failedpath.read_text())
+    assert "sbatch" in record["message"] and "partition" in record["message"].lower()
+
+
+def test_time_limit_of_a_partition(tmp_path, slurm_bin):
+    too_long = launcher(slurm_bin, options=SlurmOptions(partition="debug", time="2:00:00"))
+    with pytest.raises(FailedExperiment, match="(?i)time limit"):
+        with experiment(tmp_path, "long", launcher=too_long):
+            Add.C(x=1).submit()
+
+
+def test_rerun_after_cancelling_half_resubmits_only_the_missing(tmp_path, slurm_bin):
+    release = tmp_path / "release"
+    ws = tmp_path / "ws"
+    tasks = [Wait.C(x=i, release=release) for i in range(10)]
+    with pytest.raises(FailedExperiment):
+        with experiment(ws, "half", launcher=launcher(slurm_bin, max_concurrent=5)):
+            for t in tasks:
+                t.submit()
+            # Cancel the elements 5..9 (pending: at most 5 run at once), then release
+            deadline = time.time() + 60
+            while not slurm_bin.calls("sbatch") and time.time() < deadline:
+                time.sleep(0.1)
+            while time.time() < deadline:
+                pid = tasks[0].__xpm__.job.pidpath
+                if pid.exists():
+                    break
+                time.sleep(0.1)
+            array_id = json.loads(pid.read_text())["pid"].split("_")[0]
+            subprocess.run(["scancel", f"{array_id}_[5-9]"], check=True)
+            release.touch()
+    done = [t for t in tasks if t.__xpm__.job.donepath.exists()]
+    assert len(done) == 5
+    before = len(slurm_bin.calls("sbatch"))
+    with experiment(ws, "half", launcher=launcher(slurm_bin)):
+        again = [Wait.C(x=i, release=release) for i in range(10)]
+        for t in again:
+            t.submit()
+    assert len(slurm_bin.calls("sbatch")) == before + 1
+    newest = sorted((ws / ".experimaestro" / "slurm").iterdir())[-1]
+    assert len((newest / "jobs.txt").read_text().split()) == 5
+    assert all(executions(t.__xpm__.job.path) == 1 for t in again)
+
+
+DRIVER = """
+import sys
+from experimaestro import experiment
+from experimaestro.launchers.slurm import SlurmLauncher, SlurmOptions
+from xpm_fixtures.tasks import Wait
+ws, release, binpath = sys.argv[1], sys.argv[2], sys.argv[3]
+launcher = SlurmLauncher(options=SlurmOptions(time="0:10:00"), binpath=binpath, interval=2)
+with experiment(ws, "reattach", launcher=launcher):
+    Wait.C(x=1, release=release).submit()
+print("driver finished")
+"""
+
+
+def test_killed_driver_reattaches_without_resubmitting(tmp_path, slurm_bin):
+    ws, release = tmp_path / "ws", tmp_path / "release"
+    first = driver(DRIVER, ws, release, slurm_bin.path)
+    task = Wait.C(x=1, release=release)
+    jobpath = ws / "jobs" / str(Wait.__xpmtype__.identifier) / task.__identifier__().hex()
+    deadline = time.time() + 120
+    while not (jobpath / "started.txt").exists():
+        assert time.time() < deadline, first.stderr.read() if first.poll() is not None else ""
+        time.sleep(0.2)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    assert len(slurm_bin.calls("sbatch")) == 1
+    second = driver(DRIVER, ws, release, slurm_bin.path)
+    time.sleep(2)
+    release.touch()
+    out, err = second.communicate(timeout=120)
+    assert second.returncode == 0, err
+    assert len(slurm_bin.calls("sbatch")) == 1  # re-attached, not resubmitted
+    assert executions(jobpath) == 1 and (jobpath / "wait.done").exists()
+
+
+def test_status_command_failing_or_hanging_backs_off(tmp_path, slurm_bin):
+    slurm_bin.replace("squeue", "echo 'squeue: error: fake failure' >&2; exit 1")
+    with experiment(tmp_path / "a", "failing", launcher=launcher(slurm_bin)):
+        tasks = [Add.C(x=i) for i in range(3)]
+        for t in tasks:
+            t.submit()
+    assert all(t.__xpm__.job.donepath.exists() for t in tasks)  # markers still seen
+    slurm_bin.replace("squeue", "sleep 30")
+    hanging = launcher(slurm_bin, query_timeout=1)
+    with experiment(tmp_path / "b", "hanging", launcher=hanging):
+        task = Add.C(x=10)
+        task.submit()
+    assert task.__xpm__.job.donepath.exists()
+
+
+def test_time_limit_then_resumable_retry(tmp_path, slurm_bin):
+    """A job killed at its time limit ends with reason timeout; a ResumableTask is retried
+    in the same folder and finishes from its checkpoint."""
+    short = launcher(slurm_bin, options=SlurmOptions(time="0:01:00"))
+    with experiment(tmp_path, "timeout", launcher=short):
+        task = Checkpointed.C(seconds=5)
+        task.submit(max_retries=2)
+    job = task.__xpm__.job
+    assert (job.path / "result.txt").read_text() == "5 after 2 attempts"
+    rotated = list(job.path.glob("checkpointed.*.err"))
+    assert len(rotated) == 1
+    assert "job ended: timeout: received SIGTERM at the time limit" in rotated[0].read_text()
