@@ -266,6 +266,7 @@ class Scheduler:
                     and job.retries < max_retries:
                 job.retries += 1
                 logger.info("%s timed out: retry %d/%d", job.relpath, job.retries, max_retries)
+                await self._lock_released(job)  # the stopped process may still be exiting
                 job.failedpath.unlink(missing_ok=True)
                 continue
             return state, reason, message
@@ -310,6 +311,13 @@ class Scheduler:
             finally:
                 release_all(tokens)
         return _result_from_disk(job, code, process)
+
+    async def _lock_released(self, job: Job, timeout: float = 120.0):
+        delay, waited = 0.05, 0.0
+        while not _lock_free(job) and waited < timeout:
+            await asyncio.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, 2.0)
 
     def _slot(self, launcher):
         sem = self._slots.get(id(launcher))
