@@ -66,6 +66,10 @@ def _resolve(cls, name, annotation):
     return annotation
 
 
+def _nested_resolver(cls, name):
+    return lambda annotation: _resolve(cls, name, annotation)
+
+
 def _markers(annotation):
     """Split ``Annotated[T, markers...]`` (possibly nested) into (T, [markers])."""
     markers = []
@@ -125,7 +129,8 @@ def analyse(cls) -> ObjectType:
                     continue  # a plain annotation: not a field
             where = f"{klass.__qualname__}.{name}"
             previous = arguments.get(name)
-            arg = Argument(name, type_from_annotation(base, where), kind, klass)
+            resolve = _nested_resolver(klass, name)
+            arg = Argument(name, type_from_annotation(base, where, resolve), kind, klass)
             arg.is_data = is_data
             if help_text:
                 arg._help = help_text

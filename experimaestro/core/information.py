@@ -216,7 +216,7 @@ def check_graph(root) -> list:
         xpm = cfg.__xpm__
         if xpm.sealed:
             continue
-        visited.append(cfg)
+        visited.append((path, cfg))
         values = xpm.values
         for name, arg in xpm.xpmtype.arguments.items():
             value = values.get(name, MISSING)
@@ -242,14 +242,14 @@ def check_graph(root) -> list:
     problems.extend(invalid)
     if problems:
         raise ValidationError("; ".join(problems))
-    # User validation hooks, children first
-    for cfg in reversed(visited):
+    # User validation hooks, children first; any error is reported with the config's path
+    for path, cfg in reversed(visited):
         hook = getattr(cfg, "__validate__", None)
         if hook is not None:
             try:
                 hook()
-            except (ValidationError, AssertionError, ValueError, TypeError) as exc:
-                raise ValidationError(
-                    f"{type(cfg).__xpm_user_class__.__qualname__}.__validate__ failed: {exc}"
-                ) from exc
-    return visited
+            except Exception as exc:
+                cls = type(cfg).__xpm_user_class__.__qualname__
+                where = "" if path == cls else f"{path}: "
+                raise ValidationError(f"{where}{cls}.__validate__ failed: {exc}") from exc
+    return [cfg for _, cfg in visited]

@@ -88,6 +88,8 @@ class _Writer:
         self.context = context
         self.records: List[dict] = []
         self.ids: Dict[int, int] = {}
+        #: references to configs still being written (cycles), patched once they are
+        self.forward: Dict[int, List[dict]] = {}
 
     def add(self, cfg, var_path=()) -> int:
         key = id(cfg)
@@ -125,6 +127,8 @@ class _Writer:
         record["fields"] = fields
         self.records.append(record)
         self.ids[key] = oid
+        for ref in self.forward.pop(key, ()):
+            ref["value"] = oid
         return oid
 
     def value(self, value, arg, var_path):
@@ -137,7 +141,10 @@ class _Writer:
                 return {"type": "float", "value": repr(value)}
             return value
         if getattr(value, "__xpm__", None) is not None:
-            return {"type": "python", "value": self.add(value, var_path)}
+            ref = {"type": "python", "value": self.add(value, var_path)}
+            if ref["value"] < 0:  # a cycle: this config is being written higher up
+                self.forward.setdefault(id(value), []).append(ref)
+            return ref
         if isinstance(value, enum.Enum):
             cls = type(value)
             return {"type": "enum", "module": cls.__module__, "enum": cls.__qualname__,
@@ -157,6 +164,11 @@ class _Writer:
     def path(self, value: Path, arg, var_path):
         ctx = self.context
         if arg is not None and arg.is_data and ctx.save_directory is not None:
+            if not value.exists():
+                raise FileNotFoundError(
+                    f"{arg.owner.__qualname__}.{arg.name}: the DataPath {value} does not exist"
+                    f" (it would be copied into {ctx.save_directory})"
+                )
             sp = ctx.serialize(var_path, value)
             return {"type": "path", "value": str(sp.path), "base": "save"}
         for base_name, base in (("job", ctx.jobpath), ("workspace", ctx.workspace)):
@@ -312,13 +324,20 @@ class _Reader:
                 cls = _import_class({"module": raw["module"], "type": raw["enum"]})
                 return cls[raw["value"]]
             if kind == "set":
-                return {self.value(v) for v in raw["items"]}
+                # Configs are hashed by identifier: seal them first (as sealed_set does)
+                return {_sealed(self.value(v)) for v in raw["items"]}
             if kind == "dict":
                 return {_key(self.value(k)): self.value(v) for k, v in raw["items"]}
             if kind == "float":
                 return float(raw["value"])
             return {k: self.value(v) for k, v in raw.items()}
         return raw
+
+
+def _sealed(value):
+    if getattr(value, "__xpm__", None) is not None:
+        value.seal()
+    return value
 
 
 def _key(k):

@@ -61,6 +61,9 @@ def collect_tags(root) -> TagDict:
 
 def tags(value) -> TagDict:
     """The tags of a configuration (and of those below it)."""
+    from .config import _check_config
+
+    _check_config("tags", value)
     return collect_tags(value)
 
 

@@ -284,6 +284,9 @@ class ConfigType(Type):
                     hint="this task was not submitted: pass the value returned by .submit()",
                 )
             return value
+        if isinstance(value, type) and issubclass(value, self.cls):
+            hint = f"this is the class; build a configuration with {value.__qualname__}.C(...)"
+            raise Invalid(f"a configuration {self.name}", value, hint=hint)
         raise Invalid(f"a configuration {self.name}", value)
 
 
@@ -300,8 +303,14 @@ _BUILTINS = {
 }
 
 
-def type_from_annotation(tp, where: str) -> Type:
-    """The descriptor for a (marker-free) annotation; `where` names the field in errors."""
+def type_from_annotation(tp, where: str, resolve=None) -> Type:
+    """The descriptor for a (marker-free) annotation; `where` names the field in errors.
+
+    `resolve` turns the forward references nested in the annotation (``list["Node"]``)
+    into classes.
+    """
+    if resolve is not None and isinstance(tp, (str, typing.ForwardRef)):
+        tp = resolve(tp)
     found = _BUILTINS.get(tp)
     if found is not None:
         return found
@@ -310,29 +319,31 @@ def type_from_annotation(tp, where: str) -> Type:
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin is Annotated:
-        return type_from_annotation(args[0], where)
+        return type_from_annotation(args[0], where, resolve)
     if origin is Union or (sys.version_info >= (3, 10) and _is_pep604(tp)):
         options = [a for a in args if a is not type(None)]
         inner = (
-            type_from_annotation(options[0], where)
+            type_from_annotation(options[0], where, resolve)
             if len(options) == 1
-            else UnionType([type_from_annotation(a, where) for a in options])
+            else UnionType([type_from_annotation(a, where, resolve) for a in options])
         )
         return OptionalType(inner) if len(options) < len(args) else inner
     if origin in (list, typing.List) or tp is list:
-        return ListType(type_from_annotation(args[0], where) if args else AnyType())
+        return ListType(type_from_annotation(args[0], where, resolve) if args else AnyType())
     if origin in (set, frozenset) or tp in (set, frozenset):
-        return SetType(type_from_annotation(args[0], where) if args else AnyType())
+        return SetType(type_from_annotation(args[0], where, resolve) if args else AnyType())
     if origin is dict or tp is dict:
         if args:
             return DictType(
-                type_from_annotation(args[0], where), type_from_annotation(args[1], where)
+                type_from_annotation(args[0], where, resolve),
+                type_from_annotation(args[1], where, resolve),
             )
         return DictType(AnyType(), AnyType())
     if origin is tuple or tp is tuple:
         if len(args) == 2 and args[1] is Ellipsis:
-            return TupleType([type_from_annotation(args[0], where)], ellipsis=True)
-        return TupleType([type_from_annotation(a, where) for a in args] or [AnyType()], not args)
+            return TupleType([type_from_annotation(args[0], where, resolve)], ellipsis=True)
+        items = [type_from_annotation(a, where, resolve) for a in args]
+        return TupleType(items or [AnyType()], not args)
     if isinstance(tp, type):
         if issubclass(tp, enum.Enum):
             return EnumType(tp)
