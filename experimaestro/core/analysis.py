@@ -178,8 +178,10 @@ def _read_default(klass, arg: Argument, generator, where: str, override=False):
         value = MISSING
     ignore_default = False
     factory = None
+    default_none = False
     if isinstance(value, field):
         f = value
+        default_none = f.default_none
         arg.groups = f.groups
         arg.overrides = f.overrides
         if f.help:
@@ -220,7 +222,7 @@ def _read_default(klass, arg: Argument, generator, where: str, override=False):
         arg.ignore_default = ignore_default
         arg.required = False
     else:
-        arg.required = not isinstance(arg.type, OptionalType)
+        arg.required = not isinstance(arg.type, OptionalType) and not default_none
     arg.optional = not arg.required or isinstance(arg.type, OptionalType)
     arg.is_path_type = arg.type.is_path
     if arg.kind is CONSTANT:

@@ -133,6 +133,7 @@ class field:
 
     __slots__ = (
         "default",
+        "default_none",
         "default_factory",
         "ignore_default",
         "ignore_generated",
@@ -152,8 +153,9 @@ class field:
         groups: Optional[list] = None,
         help: Optional[str] = None,
     ):
+        #: field(default=None): not required, but hashed as if there were no default
+        self.default_none = default is None
         if default is None:
-            # default=None is the same as no default
             default = MISSING
         if ignore_default is not None and not isinstance(ignore_default, bool):
             # Legacy form: field(ignore_default=v) declares v as an ignored default

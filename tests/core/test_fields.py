@@ -173,7 +173,9 @@ def test_default_none_is_no_default():
         y: Param[Optional[int]] = None
 
     args = NoneDefault.__xpmtype__.arguments
-    assert args["x"].required
+    # As in experimaestro 2.x: field(default=None) is not required, and hashes as unset
+    assert not args["x"].required and NoneDefault.C().x is None
+    assert NoneDefault.C().__identifier__() == NoneDefault.C(y=None).__identifier__()
     assert not args["y"].required and NoneDefault.C().y is None
 
 
