@@ -230,6 +230,10 @@ def _read_default(klass, arg: Argument, generator, where: str, override=False):
             raise TypeError(f"{where}: a Constant needs a value, e.g. x: Constant[int] = 1")
         arg.required = False
     arg.hash_static_skip = arg.generator is not None or arg.is_path_type
+    if arg.kind is not CONSTANT:
+        from .types import _SCALARS
+
+        arg.exact_type = _SCALARS.get(type(arg.type))
 
 
 def _prepare_construction(otype: ObjectType):

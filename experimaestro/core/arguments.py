@@ -213,11 +213,15 @@ class Argument:
         "_help",
         "hash_static_skip",
         "is_path_type",
+        "exact_type",
+        "hash_prefix",
     )
 
     def __init__(self, name, type, kind, owner):
         self.name = name
         self.name_bytes = name.encode("utf-8")
+        #: how the argument starts in the identifier encoding: 03 <name> 05
+        self.hash_prefix = b"\x03" + self.name_bytes + b"\x05"
         self.type = type
         self.kind = kind
         self.owner = owner
@@ -233,6 +237,8 @@ class Argument:
         self._help = None
         self.hash_static_skip = False
         self.is_path_type = False
+        #: values of exactly this Python type need no check (int, float, str, bool fields)
+        self.exact_type = None
 
     # Names used by client packages
     @property

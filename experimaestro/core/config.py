@@ -183,6 +183,8 @@ class ConfigMixin:
                 arg = args.get(name)
                 if arg is None:
                     xpm.set_by_name(name, value)
+                elif type(value) is arg.exact_type:
+                    values[name] = value  # already of the declared scalar type
                 else:
                     xpm.set(arg, value)
 

@@ -8,10 +8,13 @@ import enum
 from hashlib import sha256
 from struct import Struct, error as StructError
 
-from .arguments import CONSTANT, META, MISSING
+from .arguments import CONSTANT, META, MISSING, PARAM
 from .errors import IdentifierError
 
 __all__ = ["Identifier", "identifier_of", "IdentifierError"]
+
+# Values hashed as they are (no meta flag, no default rule applies to their type)
+_PLAIN = frozenset((int, float, str, list))
 
 _pack_q = Struct(">q").pack
 _pack_d = Struct(">d").pack
@@ -24,10 +27,8 @@ def _pack_floats(values) -> bytes:
     s = _float_tagged.get(n)
     if s is None:
         s = _float_tagged[n] = Struct(">" + "Bd" * n)
-    flat = []
-    for v in values:
-        flat.append(2)
-        flat.append(v)
+    flat = [2] * (2 * n)
+    flat[1::2] = values
     return s.pack(*flat)
 
 
@@ -93,6 +94,27 @@ class _Hasher:
             if arg.hash_static_skip:
                 continue
             value = values.get(arg.name, MISSING)
+            t = type(value)
+            if t in _PLAIN and arg.kind is PARAM and not arg.ignore_default:
+                # Fast path: a plain value of a hashed field with an always-hashed default
+                mark = len(buf)
+                buf += arg.hash_prefix
+                try:
+                    if t is float:
+                        buf += b"\x02"
+                        buf += _pack_d(value)
+                    elif t is int:
+                        buf += b"\x01"
+                        buf += _pack_q(value)
+                    elif t is str:
+                        buf += b"\x03"
+                        buf += value.encode("utf-8")
+                    else:
+                        self.encode(value, buf)
+                except (StructError, UnicodeEncodeError, IdentifierError):
+                    del buf[mark:]  # redone below, with a precise error
+                else:
+                    continue
             if arg.kind is META:
                 # A Meta holding a config explicitly marked setmeta(False) is hashed
                 if not (value is not MISSING and _meta_flag(value) is False):
@@ -189,12 +211,14 @@ class _Hasher:
             buf += b"\x03"
             buf += value.encode("utf-8")
         elif isinstance(value, list):
+            if value and all(type(v) is float for v in value):
+                buf += b"\x07"
+                buf += _pack_d(len(value))
+                buf += _pack_floats(value)
+                return
             items = [v for v in value if _meta_flag(v) is not True]
             buf += b"\x07"
             buf += _pack_d(len(items))
-            if items and all(type(v) is float for v in items):
-                buf += _pack_floats(items)
-                return
             for i, v in enumerate(items):
                 try:
                     self.encode(v, buf)

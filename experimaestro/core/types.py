@@ -149,7 +149,11 @@ class ListType(Type):
         if not isinstance(value, list):
             hint = "use a list, not a tuple" if isinstance(value, tuple) else ""
             raise Invalid(self.name, value, hint=hint)
-        check = self.inner.validate
+        inner = self.inner
+        exact = _SCALARS.get(type(inner))
+        if exact is not None and all(type(x) is exact for x in value):
+            return list(value)  # nothing to convert
+        check = inner.validate
         out = []
         append = out.append
         i = 0

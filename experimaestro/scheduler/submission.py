@@ -68,7 +68,9 @@ def submit_task(task, *, workspace=None, launcher=None, run_mode=None, init_task
     if xp is not None:
         existing = xp.find_job(job.identifier)
         if existing is not None:
+            # The same task again: share the job, but give this config its paths too
             xpm.job = existing
+            _generate_paths(task, GenerationContext(existing))
             return existing.output
     xpm.job = job
     _generate_paths(task, GenerationContext(job))

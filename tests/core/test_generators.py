@@ -86,8 +86,6 @@ def test_submitting_twice_returns_the_same_job(generate_xp):
     assert second.job is first.job
 
 
-@pytest.mark.xfail(strict=True, reason="scheduler/submission.py returns early for an already"
-                   " submitted identifier, before generating the paths of the new config")
 def test_equal_task_submitted_twice_gets_the_generated_paths(generate_xp):
     first = Writer.C(x=6)
     first.submit()
