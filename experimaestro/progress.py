@@ -14,17 +14,25 @@ __all__ = ["progress", "tqdm", "xpm_tqdm"]
 
 _MIN_INTERVAL = 0.2
 _state: dict = {}
+_open_bars: list = []
+_manual: set = set()  # levels reported by direct progress() calls
 _last_write = [0.0]
 
 
 def progress(value: float, level: int = 0, desc: Optional[str] = None, console: bool = False):
     """Report the progress (0 to 1) of the running task, at a nesting level."""
+    _manual.add(level)
+    _report(value, level, desc, console)
+
+
+def _report(value: float, level: int, desc: Optional[str], console: bool = False):
     from experimaestro.taskglobals import Env
 
     value = max(0.0, min(1.0, float(value)))
     _state[str(level)] = {"value": value, "desc": desc}
     for k in [k for k in _state if int(k) > level]:
         del _state[k]  # deeper levels restart
+        _manual.discard(int(k))
     if console:
         print(f"[progress] {desc or ''} {100 * value:.1f}%", file=sys.stderr)
     taskpath = Env.instance().taskpath
@@ -88,13 +96,26 @@ def tqdm(*args, **kwargs):
 
     class xpm_tqdm(base):
         def __init__(self, *a, **kw):
-            self._xpm_level = len(_state)
+            # Nesting level: below the open bars and the levels reported with progress()
+            self._xpm_level = len(_open_bars) + (max(_manual) + 1 if _manual else 0)
+            _open_bars.append(self)
             super().__init__(*a, **kw)
+
+        def close(self):
+            if self in _open_bars:
+                _open_bars.remove(self)
+            return super().close()
+
+        def __iter__(self):
+            try:
+                yield from super().__iter__()
+            finally:
+                self.close()
 
         def update(self, n=1):
             result = super().update(n)
             if self.total:
-                progress(self.n / self.total, level=self._xpm_level, desc=self.desc)
+                _report(self.n / self.total, self._xpm_level, self.desc)
             return result
 
     return xpm_tqdm(*args, **kwargs)

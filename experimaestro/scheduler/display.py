@@ -80,8 +80,8 @@ class StatusDisplay:
         progress = self._progress()
         if progress and not final:
             line += " | " + progress
-        width = _width()
-        line = line[: width - 1]
+        width = _width(self.stream)
+        line = line[:width]
         with self._lock:
             self.stream.write("\r" + line.ljust(len(self._last_line)) + ("\n" if final else ""))
             self.stream.flush()
@@ -112,8 +112,9 @@ def read_progress(job) -> str:
     return " / ".join(out)
 
 
-def _width() -> int:
+def _width(stream) -> int:
     try:
-        return os.get_terminal_size().columns
-    except OSError:
+        columns = os.get_terminal_size(stream.fileno()).columns
+    except (OSError, ValueError, AttributeError):
         return 120
+    return columns or 120

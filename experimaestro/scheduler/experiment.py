@@ -182,6 +182,7 @@ class experiment:
     # -- context -----------------------------------------------------------------
 
     def __enter__(self):
+        self._check_git()
         if self.run_mode is not RunMode.DRY_RUN:
             self.workspace.prepare()
             self._open_run()
@@ -193,6 +194,24 @@ class experiment:
         with experiment._lock:
             experiment._current.append(self)
         return self
+
+    def _check_git(self):
+        """dirty_git: warn (default) or refuse to run when the project has uncommitted changes."""
+        if self.dirty_git is DirtyGitAction.IGNORE:
+            return
+        state = _git_state(self.project_paths)
+        if not state or not state.get("dirty"):
+            return
+        message = (f"experiment {self.name}: the git repository of the project has"
+                   " uncommitted changes (dirty_git=ignore to silence this)")
+        if self.dirty_git is DirtyGitAction.ERROR:
+            from experimaestro.exceptions import HandledException
+
+            raise HandledException(message.replace("ignore to silence this",
+                                                   "warn or ignore to run anyway"))
+        import logging
+
+        logging.getLogger("xpm").warning(message)
 
     def _open_run(self):
         import datetime
@@ -252,17 +271,26 @@ class experiment:
             if self in experiment._current:
                 experiment._current.remove(self)
         failures = []
+        interrupted = False
         try:
             if self.scheduler is not None:
                 self.scheduler.end_of_submissions()
                 if exc_type is None:
-                    self.scheduler.wait_all()
+                    try:
+                        self.scheduler.wait_all()
+                    except BaseException:
+                        interrupted = True  # Ctrl-C: running jobs go on (re-attached later)
+                        self.scheduler.cancel_pending()
+                        raise
                 else:
                     self.scheduler.cancel_pending()
                 self.scheduler.stop()
                 failures = self.scheduler.failures()
         finally:
-            status = "failed" if (failures or exc_type) else "done"
+            if interrupted or exc_type is KeyboardInterrupt:
+                status = "interrupted"
+            else:
+                status = "failed" if (failures or exc_type) else "done"
             if self._jobs_log is not None:
                 self._jobs_log.close()
                 self._jobs_log = None
@@ -283,13 +311,14 @@ def _git_state(paths) -> Optional[dict]:
 
     cwd = str(paths[0]) if paths else os.getcwd()
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True,
-                                text=True, timeout=5)
-        if commit.returncode != 0:
-            return None
         dirty = subprocess.run(["git", "status", "--porcelain"], cwd=cwd, capture_output=True,
                                text=True, timeout=5)
-        return {"commit": commit.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
+        if dirty.returncode != 0:
+            return None  # not a git repository
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True,
+                                text=True, timeout=5)
+        return {"commit": commit.stdout.strip() if commit.returncode == 0 else None,
+                "dirty": bool(dirty.stdout.strip())}
     except (OSError, subprocess.SubprocessError):
         return None
 

@@ -156,12 +156,14 @@ class Scheduler:
     def _start(self, job: Job):
         from .workspace import TransientMode
 
+        restart = id(job) in self._futures
         self._futures[id(job)] = self.loop.create_future()
-        if job.transient is not TransientMode.NONE:
+        if job.transient is not TransientMode.NONE and not restart:
             self._needed[id(job)] = asyncio.Event()
-        job.dependencies = self._dependencies(job)
-        for dep in job.dependencies:
-            dep.dependents.append(job)
+        if not restart:
+            job.dependencies = self._dependencies(job)
+            for dep in job.dependencies:
+                dep.dependents.append(job)
         task = self.loop.create_task(self._run(job))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -216,6 +218,15 @@ class Scheduler:
 
     async def _dependency_state(self, dep: Job) -> JobState:
         future = self._futures.get(id(dep))
+        if future is not None and future.done() and dep.state is JobState.SKIPPED:
+            # A transient job skipped earlier (xp.wait()) is needed now: run it
+            dep.state = JobState.UNSCHEDULED
+            dep._finished.clear()
+            with self._cv:
+                self._unfinished += 1
+            self._start(dep)
+            self._needed[id(dep)].set()
+            future = self._futures[id(dep)]
         if future is not None:
             needed = self._needed.get(id(dep))
             if needed is not None:
@@ -287,13 +298,27 @@ class Scheduler:
         """One attempt; None when another process runs the job."""
         tokens = [d for d in (job.config.__xpm__.dependencies or ())
                   if isinstance(d, TokenDependency)]
-        async with self._slot(launcher):
-            await self._acquire(tokens, job)
+        slot = self._slot(launcher)
+        delay = 0.05
+        while True:
+            await slot.acquire()
+            # Tokens are taken without waiting while holding the slot: a job waiting for a
+            # token must not keep the slot from jobs that need none
+            if acquire_all(tokens, job.relpath):
+                break
+            slot.release()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 1.0)
+        try:
+            # We hold the job lock while preparing and starting the job: nobody else can
+            # run it or rotate its logs meanwhile; the job process waits for our release
+            lock = _try_lock(job)
+            if lock is None:
+                return None
             try:
-                if not _lock_free(job):
-                    return None
                 job.failedpath.unlink(missing_ok=True)
                 job.rotate_logs()  # keep the logs of an earlier attempt
+                (job.path / ".experimaestro" / "progress.json").unlink(missing_ok=True)
                 job.state = JobState.RUNNING
                 job.started_at = time.time()
                 self.display.job_changed(job)
@@ -306,10 +331,13 @@ class Scheduler:
                     return JobState.ERROR, "failed", message
                 self._processes[id(job)] = process
                 write_atomic(job.pidpath, json.dumps(process.pid_record()))
-                code = await process.wait()
-                self._processes.pop(id(job), None)
             finally:
-                release_all(tokens)
+                lock.close()
+            code = await process.wait()
+            self._processes.pop(id(job), None)
+        finally:
+            release_all(tokens)
+            slot.release()
         return _result_from_disk(job, code, process)
 
     async def _lock_released(self, job: Job, timeout: float = 120.0):
@@ -326,14 +354,6 @@ class Scheduler:
             sem = _NoLimit() if limit is None else asyncio.Semaphore(limit)
             self._slots[id(launcher)] = sem
         return sem
-
-    async def _acquire(self, tokens, job: Job):
-        if not tokens:
-            return
-        delay = 0.05
-        while not acquire_all(tokens, job.relpath):
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 1.0)
 
     async def _reattach_slurm(self, job: Job, record: dict):
         """A Slurm job submitted by an earlier driver: follow it instead of resubmitting."""
@@ -372,15 +392,29 @@ class Scheduler:
 
 
 class _NoLimit:
-    async def __aenter__(self):
-        return self
+    """A slot pool without limit."""
 
-    async def __aexit__(self, *exc):
-        return False
+    async def acquire(self):
+        return True
+
+    def release(self):
+        pass
 
 
 async def _call(fn):
     fn()
+
+
+def _try_lock(job: Job):
+    """The job lock (an open file holding it), or None when another process holds it."""
+    job.path.mkdir(parents=True, exist_ok=True)
+    f = open(job.lockpath, "a")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        f.close()
+        return None
+    return f
 
 
 def _lock_free(job: Job) -> bool:

@@ -39,7 +39,12 @@ class CounterToken:
         self.path = Path(path)
         self.name = self.path.name
         self.total = total
-        self.path.mkdir(parents=True, exist_ok=True)
+
+    def _locked(self):
+        self.path.mkdir(parents=True, exist_ok=True)  # on first use (a dry run writes nothing)
+        f = open(self.path / ".lock", "a")
+        fcntl.flock(f, fcntl.LOCK_EX)
+        return f
 
     def dependency(self, count: int = 1) -> TokenDependency:
         if count > self.total:
@@ -54,11 +59,6 @@ class CounterToken:
         return task
 
     # -- holdings ----------------------------------------------------------------
-
-    def _locked(self):
-        f = open(self.path / ".lock", "a")
-        fcntl.flock(f, fcntl.LOCK_EX)
-        return f
 
     def _used(self) -> int:
         used = 0

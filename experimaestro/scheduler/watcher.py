@@ -68,7 +68,15 @@ class MarkerWatcher:
                         return JobState.DONE, None, None
                     if disk.state == "failed":
                         return JobState.ERROR, disk.reason, disk.message
-                    return JobState.ERROR, "killed", "the process running the job died"
+                    import json
+
+                    from .markers import write_atomic
+
+                    message = "the process running the job died without a marker"
+                    write_atomic(job.failedpath, json.dumps(
+                        {"code": -1, "reason": "killed", "message": message}))
+                    job.pidpath.unlink(missing_ok=True)
+                    return JobState.ERROR, "killed", message
                 try:
                     await asyncio.wait_for(event.wait(), delay)
                     event.clear()
