@@ -72,7 +72,8 @@ class _Hasher:
 
     # -- configs -----------------------------------------------------------------
 
-    def digest(self, cfg) -> bytes:
+    def digest(self, cfg, skip=frozenset()) -> bytes:
+        """Digest of cfg; arguments named in `skip` are left out (partial identifiers)."""
         xpm = cfg.__xpm__
         ucls = type(cfg).__xpm_user_class__
         if ucls.__dict__.get("__xpm_deprecated__") is not None:
@@ -91,7 +92,7 @@ class _Hasher:
         buf += otype.identifier_bytes
         values = xpm.values
         for arg in otype.sorted_arguments:
-            if arg.hash_static_skip:
+            if arg.hash_static_skip or arg.name in skip:
                 continue
             value = values.get(arg.name, MISSING)
             t = type(value)

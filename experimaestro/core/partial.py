@@ -58,23 +58,6 @@ def partial_identifier(config, spec: Partial) -> str:
     from .identifier import _Hasher
 
     otype = type(config).__xpm_user_class__.__xpmtype__
-    excluded = {name for name, arg in otype.arguments.items() if not spec.includes(arg)}
-
-    class _PartialHasher(_Hasher):
-        __slots__ = ()
-
-    h = _PartialHasher()
-    values = config.__xpm__.values
-    saved = {k: values[k] for k in excluded if k in values}
-    # Hash as if excluded parameters were unset (their defaults do not matter)
-    for k in saved:
-        del values[k]
-    args = otype.sorted_arguments
-    kept = [a for a in args if a.name not in excluded]
-    otype.sorted_arguments = kept
-    try:
-        digest = h.digest(config)
-    finally:
-        otype.sorted_arguments = args
-        values.update(saved)
+    excluded = frozenset(name for name, arg in otype.arguments.items() if not spec.includes(arg))
+    digest = _Hasher().digest(config, skip=excluded)
     return sha256(b"partial:" + spec.name.encode() + digest).hexdigest()
