@@ -1,0 +1,364 @@
+"""``experimaestro jobs``: list, inspect, kill and clean the jobs of a workspace.
+
+Destructive commands (kill, clean) only say what they would do unless given --perform.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import List, Optional
+
+import click
+
+__all__ = ["register"]
+
+
+def register(cli: click.Group):
+    cli.add_command(jobs)
+
+
+# -- common options -----------------------------------------------------------------
+
+
+def _workspace_options(fn):
+    fn = click.option("--workspace", default=None, metavar="ID",
+                      help="A workspace of the settings file (default: its first one)")(fn)
+    return click.option("--workdir", type=click.Path(file_okay=False), default=None,
+                        help="The workspace folder")(fn)
+
+
+def _filter_options(fn):
+    options = [
+        click.option("--experiment", "-e", "experiments", multiple=True, metavar="NAME",
+                     help="Only the jobs of the latest run of this experiment (repeatable)"),
+        click.option("--state", "states", multiple=True, metavar="STATE",
+                     help="Only jobs in this state: done, failed, running, pending, or a"
+                          " failure reason such as cancelled (repeatable)"),
+        click.option("--type", "types", multiple=True, metavar="TYPE",
+                     help="Only jobs of this task type (its id, or its last part;"
+                          " repeatable)"),
+        click.option("--tag", "tags", multiple=True, metavar="NAME=VALUE",
+                     help="Only jobs with this tag value (repeatable)"),
+        click.option("--filter", "filter_text", default=None, metavar="EXPR",
+                     help="A filter expression, e.g."
+                          " 'state=failed and (lr=0.1 or lr=0.01)'"),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+class _Selection:
+    """The filters of a command, applied to the jobs of a workspace."""
+
+    def __init__(self, index, experiments=(), states=(), types=(), tags=(), filter_text=None):
+        from .jobfilter import FilterError, parse_filter
+
+        self.index = index
+        self.experiments = list(experiments)
+        for name in self.experiments:
+            if not (index.experimentspath / name).is_dir():
+                known = ", ".join(index.experiments()) or "(none)"
+                raise click.UsageError(f"no experiment {name!r} in {index.path}; known: {known}")
+        parts = []
+        if states:
+            parts.append("(" + " or ".join(f"state={_quote(s)}" for s in states) + ")")
+        if types:
+            parts.append("(" + " or ".join(f"type={_quote(t)}" for t in types) + ")")
+        for tag in tags:
+            name, sep, value = tag.partition("=")
+            if not sep or not name:
+                raise click.BadParameter(f"{tag!r}: expected NAME=VALUE", param_hint="--tag")
+            parts.append(f"tag.{_quote(name)}={_quote(value)}" if _plain(name) else
+                         f"{_quote(name)}={_quote(value)}")
+        if filter_text is not None:
+            parts.append(f"({filter_text})")
+        try:
+            if filter_text is not None:
+                parse_filter(filter_text)  # errors point into the user's text
+            self.predicate = parse_filter(" and ".join(parts)) if parts else None
+        except FilterError as exc:
+            raise click.BadParameter(str(exc), param_hint="--filter") from None
+
+    def matches(self, job) -> bool:
+        if self.experiments:
+            key = (job.type_id, job.identifier)
+            if not any(key in self.index.current_jobs(xp) for xp in self.experiments):
+                return False
+        return self.predicate is None or self.predicate(job)
+
+    def jobs(self):
+        return [job for job in self.index.jobs() if self.matches(job)]
+
+
+def _plain(text: str) -> bool:
+    import re
+
+    return re.fullmatch(r"[^\s()=!\"']+", text) is not None
+
+
+def _quote(text: str) -> str:
+    if _plain(text):
+        return text
+    return f"'{text}'" if "'" not in text else f'"{text}"'
+
+
+def _open_workspace(ctx, workdir, workspace):
+    from .jobindex import WorkspaceIndex
+    from .workspaces import resolve_workspace
+
+    parent = ctx.find_object(dict) or {}
+    workdir = workdir or parent.get("jobs_workdir")
+    workspace = workspace or parent.get("jobs_workspace")
+    ws = resolve_workspace(workdir, workspace)
+    index = WorkspaceIndex(ws.path)
+    if not index.is_workspace():
+        raise click.ClickException(f"{index.path} is not an experimaestro workspace (no jobs/"
+                                   " folder)")
+    return index
+
+
+def _find(index, ref: str):
+    from .jobindex import JobLookupError
+
+    try:
+        return index.find(ref)
+    except JobLookupError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _time(ts: Optional[float]) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts)) if ts else "-"
+
+
+def _table(rows: List[List[str]], headers: List[str]):
+    widths = [len(h) for h in headers]
+    for row in rows:
+        widths = [max(w, len(c)) for w, c in zip(widths, row)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip()]
+    for row in rows:
+        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+    return "\n".join(lines)
+
+
+def _tags_text(tags: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(tags.items()))
+
+
+# -- commands -------------------------------------------------------------------------
+
+
+@click.group()
+@click.option("--workdir", type=click.Path(file_okay=False), default=None,
+              help="The workspace folder (also accepted by each command)")
+@click.option("--workspace", default=None, metavar="ID",
+              help="A workspace of the settings file (default: its first workspace)")
+@click.pass_context
+def jobs(ctx, workdir, workspace):
+    """The jobs of a workspace: list, log, path, kill, clean.
+
+    JOB is an identifier prefix (hex digits) or TYPE/PREFIX, where TYPE is the type id or its
+    last part. An ambiguous JOB is an error that lists the matching jobs.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["jobs_workdir"] = workdir
+    ctx.obj["jobs_workspace"] = workspace
+
+
+@jobs.command("list")
+@_workspace_options
+@_filter_options
+@click.option("--count", "-n", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Only the N most recent jobs")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (one list of objects)")
+@click.option("--fullpath", is_flag=True, help="Show the job folders")
+@click.pass_context
+def list_jobs(ctx, workdir, workspace, experiments, states, types, tags, filter_text, count,
+              as_json, fullpath):
+    """List jobs, oldest first (by submission time)."""
+    index = _open_workspace(ctx, workdir, workspace)
+    selection = _Selection(index, experiments, states, types, tags, filter_text)
+    found = sorted(selection.jobs(), key=lambda j: (j.submitted or 0, j.locator))
+    if count is not None:
+        found = found[len(found) - count:] if count else []
+    if as_json:
+        click.echo(json.dumps([j.to_json() for j in found], indent=1, default=str))
+        return
+    if not found:
+        click.echo("No job", err=True)
+        return
+    rows = [[str(j.path) if fullpath else j.short, j.state_text, _time(j.submitted),
+             _tags_text(j.tags)] for j in found]
+    click.echo(_table(rows, ["JOB", "STATE", "SUBMITTED", "TAGS"]))
+
+
+@jobs.command("path")
+@_workspace_options
+@click.argument("job", metavar="JOB")
+@click.pass_context
+def job_path(ctx, workdir, workspace, job):
+    """Print the folder of JOB."""
+    index = _open_workspace(ctx, workdir, workspace)
+    click.echo(str(_find(index, job).path))
+
+
+@jobs.command("log")
+@_workspace_options
+@click.argument("job", metavar="JOB")
+@click.option("--stdout", "use_stdout", is_flag=True,
+              help="Show the standard output (default: the standard error)")
+@click.option("-f", "--follow", is_flag=True, help="Keep printing what the job writes, until"
+                                                    " it ends")
+@click.pass_context
+def job_log(ctx, workdir, workspace, job, use_stdout, follow):
+    """Print the log of JOB (its standard error, or --stdout)."""
+    from .jobindex import JobInfo
+
+    index = _open_workspace(ctx, workdir, workspace)
+    info = _find(index, job)
+    path = info.stdout if use_stdout else info.stderr
+    if not path.exists() and not follow:
+        raise click.ClickException(f"{path}: no log yet (the job is {info.state_text})")
+    out = sys.stdout.buffer
+    position = 0
+    try:
+        while True:
+            try:
+                with open(path, "rb") as f:
+                    f.seek(position)
+                    chunk = f.read()
+            except FileNotFoundError:
+                chunk = b""
+            if chunk:
+                out.write(chunk)
+                out.flush()
+                position += len(chunk)
+            if not follow:
+                break
+            current = JobInfo(index.path, info.type_id, info.identifier)
+            if current.state not in ("running", "pending") and not chunk:
+                break
+            time.sleep(0.25)
+    except KeyboardInterrupt:
+        pass
+
+
+@jobs.command("kill")
+@_workspace_options
+@_filter_options
+@click.argument("job_refs", nargs=-1, metavar="[JOB]...")
+@click.option("--perform", is_flag=True, help="Really kill (otherwise, say what would be done)")
+@click.pass_context
+def kill_jobs(ctx, workdir, workspace, experiments, states, types, tags, filter_text, job_refs,
+              perform):
+    """Stop running jobs: JOBs, or the running jobs matching the filters.
+
+    A local job gets SIGTERM (its whole process group); a Slurm job is cancelled with
+    scancel. The job then ends as failed (cancelled).
+    """
+    index = _open_workspace(ctx, workdir, workspace)
+    has_filter = experiments or states or types or tags or filter_text is not None
+    if not job_refs and not has_filter:
+        raise click.UsageError("give the JOBs to kill, or filters (e.g. --experiment NAME)")
+    selection = _Selection(index, experiments, states, types, tags, filter_text)
+    if job_refs:
+        targets = [_find(index, ref) for ref in job_refs]
+        targets = [j for j in targets if selection.matches(j)] if has_filter else targets
+    else:
+        targets = [j for j in selection.jobs() if j.state == "running"]
+        if not targets:
+            click.echo("No running job matches", err=True)
+    errors = would = 0
+    for job in targets:
+        if job.state != "running" or not isinstance(job.pid, dict):
+            click.echo(f"{job.short}: not running ({job.state_text})", err=True)
+            errors += 1
+            continue
+        kind, pid = job.pid.get("type"), job.pid.get("pid")
+        if kind == "slurm":
+            what = f"Slurm job {pid} (scancel {pid})"
+        else:
+            what = f"local process group {pid} (SIGTERM)"
+        if not perform:
+            click.echo(f"Would kill {job.short}: {what}")
+            would += 1
+            continue
+        try:
+            if kind == "slurm":
+                result = subprocess.run(["scancel", str(pid)], capture_output=True, text=True)
+                if result.returncode != 0:
+                    raise OSError(result.stderr.strip() or f"scancel exited with"
+                                                           f" {result.returncode}")
+            else:
+                os.killpg(int(pid), signal.SIGTERM)
+        except ProcessLookupError:
+            click.echo(f"{job.short}: not running (process {pid} is gone)", err=True)
+            errors += 1
+            continue
+        except (OSError, ValueError) as exc:
+            click.echo(f"{job.short}: could not kill {what}: {exc}", err=True)
+            errors += 1
+            continue
+        click.echo(f"Killed {job.short}: {what}")
+    if would:
+        click.echo("(nothing done: add --perform to kill)")
+    if errors:
+        ctx.exit(1)
+
+
+@jobs.command("clean")
+@_workspace_options
+@_filter_options
+@click.option("--perform", is_flag=True,
+              help="Really remove the folders (otherwise, say what would be removed)")
+@click.option("--orphans/--no-orphans", default=True, show_default=True,
+              help="Also remove jobs that no experiment run references")
+@click.pass_context
+def clean_jobs(ctx, workdir, workspace, experiments, states, types, tags, filter_text, perform,
+               orphans):
+    """Remove the folders of failed jobs, and of orphaned jobs (referenced by no experiment
+    run). Running jobs, and jobs locked by a process, are kept; orphans are kept while an
+    experiment runs (it may be about to reference them)."""
+    import shutil
+
+    from .jobindex import folder_size, human_size
+
+    index = _open_workspace(ctx, workdir, workspace)
+    selection = _Selection(index, experiments, states, types, tags, filter_text)
+    running_xps = index.running_experiments() if orphans else []
+    if running_xps:
+        click.echo(f"Experiment(s) {', '.join(running_xps)} running: orphaned jobs are kept",
+                   err=True)
+    candidates = []
+    for job in sorted(selection.jobs(), key=lambda j: j.locator):
+        if job.state in ("running",):
+            continue
+        if job.state == "failed":
+            why = f"failed ({job.reason})" if job.reason and job.reason != "failed" else "failed"
+        elif orphans and not running_xps and not index.referenced(job):
+            why = "orphaned"
+        else:
+            continue
+        if job.locked():
+            click.echo(f"{job.short}: kept (a process holds its lock)", err=True)
+            continue
+        candidates.append((job, why, folder_size(job.path)))
+    if not candidates:
+        click.echo("Nothing to clean")
+        return
+    total = 0
+    for job, why, size in candidates:
+        total += size
+        verb = "Removing" if perform else "Would remove"
+        click.echo(f"{verb} {job.path} [{why}, {human_size(size)}]")
+        if perform:
+            shutil.rmtree(job.path, ignore_errors=True)
+    summary = f"{len(candidates)} job folder(s), {human_size(total)}"
+    if perform:
+        click.echo(f"Removed {summary}")
+    else:
+        click.echo(f"Would remove {summary} (nothing done: add --perform to remove them)")

@@ -1,0 +1,85 @@
+"""``experimaestro workspaces list``, and how commands find their workspace
+(``--workdir PATH`` or ``--workspace ID`` of the settings file)."""
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import click
+
+__all__ = ["register", "resolve_workspace", "WorkspaceNotFound"]
+
+
+class WorkspaceNotFound(click.ClickException):
+    exit_code = 2
+
+
+def register(cli: click.Group):
+    cli.add_command(workspaces)
+
+
+def resolve_workspace(workdir: Optional[str], workspace: Optional[str]):
+    """The WorkspaceSettings for ``--workdir``, ``--workspace``, or the first workspace of
+    the settings file when neither is given."""
+    from experimaestro.settings import WorkspaceSettings, config_dir, get_settings
+
+    if workdir and workspace:
+        raise WorkspaceNotFound("give either --workdir or --workspace, not both")
+    try:
+        settings = get_settings()
+    except (ValueError, OSError) as exc:
+        raise WorkspaceNotFound(f"cannot read the settings file: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - a YAML error in the settings file
+        raise WorkspaceNotFound(f"{config_dir() / 'settings.yaml'}: {exc}") from None
+    if workdir:
+        path = Path(workdir).expanduser().absolute()
+        for ws in settings.workspaces:
+            if ws.path.expanduser().absolute() == path:
+                return ws
+        return WorkspaceSettings(id=path.name, path=path)
+    if workspace:
+        try:
+            return settings.workspace(workspace)
+        except KeyError as exc:
+            raise WorkspaceNotFound(exc.args[0]) from None
+    if settings.workspaces:
+        return settings.workspaces[0]
+    raise WorkspaceNotFound(
+        f"no workspace: give --workdir PATH, or --workspace ID with the workspaces listed in"
+        f" {config_dir() / 'settings.yaml'}"
+    )
+
+
+@click.group()
+def workspaces():
+    """Workspaces of the settings file ($XPM_CONFIG_DIR/settings.yaml)."""
+
+
+@workspaces.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (one list of objects)")
+def list_workspaces(as_json):
+    """List the workspaces of the settings file (the first one is the default)."""
+    from experimaestro.settings import config_dir, get_settings
+
+    path = config_dir() / "settings.yaml"
+    try:
+        settings = get_settings()
+    except Exception as exc:  # noqa: BLE001 - reported to the user
+        raise WorkspaceNotFound(f"{path}: {exc}") from None
+    rows = [{"id": ws.id, "path": str(ws.path), "exists": ws.path.is_dir(),
+             "default": i == 0, "env": ws.env} for i, ws in enumerate(settings.workspaces)]
+    if as_json:
+        click.echo(json.dumps(rows, indent=1))
+        return
+    if not rows:
+        click.echo(f"No workspace in {path}")
+        return
+    width = max(len(r["id"]) for r in rows)
+    for r in rows:
+        flags = []
+        if r["default"]:
+            flags.append("default")
+        if not r["exists"]:
+            flags.append("missing")
+        extra = f"  ({', '.join(flags)})" if flags else ""
+        click.echo(f"{r['id']:<{width}}  {r['path']}{extra}")
