@@ -1,13 +1,18 @@
 """Run the benchmarks under our experimaestro and upstream experimaestro 2.7.0, side by side.
 
     python bench/run.py [--only NAME ...] [--skip-install] [--markdown FILE] [--slurm]
+                        [--ours-python PATH] [--upstream-python PATH] [--side ours|upstream]
 
 Two virtual environments (never the project's dependencies):
-- /tmp/xpm-ours: this repository installed with pip (not editable: pip compiles the
-  .pyc files, which matters on machines with PYTHONDONTWRITEBYTECODE=1);
-- /tmp/xpm-up: `pip install experimaestro==2.7.0`.
+- /tmp/xpm-ours: this repository installed with pip, NOT editable (pip compiles the .pyc
+  files, which matters on machines with PYTHONDONTWRITEBYTECODE=1); the dependencies are
+  installed once, then the package alone is reinstalled at every run;
+- /tmp/xpm-upstream: `pip install experimaestro==2.7.0`.
 Each benchmark runs in a fresh temporary folder (outside the repository, so that the
-source tree is never imported by accident) and prints one JSON line.
+source tree is never imported by accident) and prints one JSON line on stdout.
+
+To add a benchmark: write bench/bench_NAME.py (public API only, one JSON line printed
+with common.report) and add a Bench(...) line to BENCHES below.
 """
 
 import argparse
@@ -17,68 +22,140 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Optional
 
 BENCH = Path(__file__).parent.absolute()
 REPO = BENCH.parent
 OURS = Path("/tmp/xpm-ours")
-UPSTREAM = Path("/tmp/xpm-up")
+UPSTREAM = Path("/tmp/xpm-upstream")
+UPSTREAM_REQUIREMENT = "experimaestro==2.7.0"
 
-#: (name, program, arguments, metric, higher is better, timeout in seconds)
+
+@dataclass
+class Bench:
+    #: Name used by --only and in the table
+    name: str
+    #: Program in bench/
+    program: str
+    #: Metrics (keys of the JSON line) -> True if higher is better, False if lower is
+    #: better, None if only informative (no ratio)
+    metrics: dict
+    #: Extra command line arguments (e.g. ["--n", "100"])
+    args: list = field(default_factory=list)
+    #: Pass `--workdir TMP/workspace` (a fresh folder in the temporary directory)
+    workdir: bool = False
+    #: Seconds before the run is killed
+    timeout: float = 600
+    #: Only run when asked (--slurm, or named with --only)
+    optional: bool = False
+    #: Also measure N `python -c pass` processes (lower bound for N jobs)
+    floor: Optional[int] = None
+
+
+LOWER, HIGHER, INFO = False, True, None
+
 BENCHES = [
-    ("import", "bench_import.py", [], "import_ms", False, 300),
-    ("identifiers", "bench_identifiers.py", [], "configs_per_s", True, 600),
-    ("jobs-100", "bench_jobs.py", ["--n", "100"], "seconds", False, 600),
-    ("jobs-1000", "bench_jobs.py", ["--n", "1000"], "seconds", False, 3600),
-    ("rerun-100", "bench_rerun.py", ["--n", "100"], "seconds", False, 600),
-    ("rerun-10000", "bench_rerun.py", ["--n", "10000"], "seconds", False, 3600),
-    ("chain-20", "bench_chain.py", ["--n", "20"], "per_step_ms", False, 600),
-]
-SLURM_BENCHES = [
-    ("slurm-1000", "bench_slurm.py", ["--n", "1000"], "seconds", False, 7200),
+    Bench("import", "bench_import.py", {"import_ms": LOWER, "pass_ms": INFO}),
+    Bench("identifiers", "bench_identifiers.py", {"configs_per_s": HIGHER}),
+    Bench("jobs-100", "bench_jobs.py", {"seconds": LOWER, "peak_rss_mb": LOWER},
+          ["--n", "100"], workdir=True, floor=100),
+    Bench("jobs-1000", "bench_jobs.py", {"seconds": LOWER, "peak_rss_mb": LOWER},
+          ["--n", "1000"], workdir=True, timeout=3600, floor=1000),
+    Bench("rerun-100", "bench_rerun.py", {"seconds": LOWER, "rerun_jobs": INFO},
+          ["--n", "100"], workdir=True),
+    Bench("rerun-10000", "bench_rerun.py",
+          {"seconds": LOWER, "rerun_jobs": INFO, "peak_rss_mb": LOWER},
+          ["--n", "10000"], workdir=True, timeout=3600),
+    Bench("chain-20", "bench_chain.py", {"per_step_ms": LOWER}, ["--n", "20"], workdir=True),
+    Bench("slurm-1000", "bench_slurm.py",
+          {"seconds": LOWER, "sbatch": INFO, "squeue": INFO, "sacct": INFO},
+          ["--n", "1000"], workdir=True, timeout=7200, optional=True),
 ]
 
 
-def venv(path: Path, *requirements: str, reinstall: bool = False):
+# --- Environments
+
+
+def log(*args):
+    print(*args, file=sys.stderr, flush=True)
+
+
+def pip(python: Path, *args: str):
+    subprocess.run([str(python), "-m", "pip", "install", "-q", *args], check=True)
+
+
+def make_venv(path: Path) -> Path:
     python = path / "bin" / "python"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(path)], check=True)
-    if reinstall or not (path / ".installed").exists():
-        subprocess.run([str(python), "-m", "pip", "install", "-q", *requirements], check=True)
-        (path / ".installed").touch()
     return python
 
 
-def install(skip: bool):
-    if skip:
-        return OURS / "bin" / "python", UPSTREAM / "bin" / "python"
-    ours = venv(OURS, str(REPO))
-    # Reinstall our package (not its dependencies) so that the benchmark sees this tree
-    subprocess.run([str(ours), "-m", "pip", "install", "-q", "--force-reinstall", "--no-deps",
-                    str(REPO)], check=True)
-    upstream = venv(UPSTREAM, "experimaestro==2.7.0")
-    return ours, upstream
+def install_ours() -> Path:
+    python = make_venv(OURS)
+    marker = OURS / ".deps-installed"
+    if not (marker.exists() or (OURS / ".installed").exists()):
+        pip(python, str(REPO))  # the package and its dependencies
+        marker.touch()
+    # This tree, not editable, dependencies untouched
+    pip(python, "--force-reinstall", "--no-deps", str(REPO))
+    return python
 
 
-def run_one(python: Path, program: str, args, timeout: float) -> dict:
+def install_upstream() -> Path:
+    python = make_venv(UPSTREAM)
+    if version(python) != UPSTREAM_REQUIREMENT.split("==")[1]:
+        pip(python, UPSTREAM_REQUIREMENT)
+    return python
+
+
+def version(python: Path) -> str:
+    """Installed version of experimaestro (imported from a neutral folder)"""
+    try:
+        out = subprocess.run(
+            [str(python), "-c",
+             "import importlib.metadata as m; print(m.version('experimaestro'))"],
+            capture_output=True, text=True, cwd=tempfile.gettempdir(), timeout=60)
+        return out.stdout.strip() if out.returncode == 0 else "?"
+    except Exception:
+        return "?"
+
+
+# --- Running
+
+
+def run_one(python: Path, bench: Bench) -> dict:
+    """Runs one benchmark program; returns its JSON result, or {"error": ...}"""
     with tempfile.TemporaryDirectory(prefix="xpm-bench-") as tmp:
-        cmd = [str(python), str(BENCH / program), *args]
-        if "--n" in args:
+        cmd = [str(python), str(BENCH / bench.program), *bench.args]
+        if bench.workdir:
             cmd += ["--workdir", str(Path(tmp) / "workspace")]
+        # PYTHONPATH: job processes must import bench/tasks.py
         env = dict(os.environ, PYTHONPATH=str(BENCH), XPM_NO_LIVE="1")
+        env.pop("VIRTUAL_ENV", None)
         start = time.time()
         try:
             proc = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True,
-                                  timeout=timeout)
+                                  timeout=bench.timeout)
         except subprocess.TimeoutExpired:
-            return {"error": f"timed out after {timeout:.0f}s"}
+            return {"error": f"timed out after {bench.timeout:.0f}s"}
+        except OSError as e:
+            return {"error": str(e)}
+        wall = time.time() - start
         if proc.returncode != 0:
-            return {"error": (proc.stderr.strip().splitlines() or ["?"])[-1]}
+            tail = proc.stderr.strip().splitlines()[-15:]
+            log("   | " + "\n   | ".join(tail))
+            return {"error": f"exit {proc.returncode}: " + (tail[-1] if tail else "?")}
         lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
         if not lines:
             return {"error": "no result line"}
-        result = json.loads(lines[-1])
-        result["wall"] = time.time() - start
+        try:
+            result = json.loads(lines[-1])
+        except json.JSONDecodeError as e:
+            return {"error": f"bad result line: {e}"}
+        result["wall"] = wall
         return result
 
 
@@ -92,56 +169,122 @@ def floor(n: int, python: Path) -> float:
     return time.perf_counter() - start
 
 
-def fmt(v):
+# --- Reporting
+
+
+def fmt(v) -> str:
+    if v is None:
+        return "-"
     if isinstance(v, float):
         return f"{v:.3g}" if abs(v) < 1000 else f"{v:,.0f}"
-    return str(v)
+    return str(v).replace("|", "\\|")
+
+
+def ratio(a, b, higher) -> str:
+    """How many times better ours is (>1: ours better)"""
+    if higher is None or not all(isinstance(x, (int, float)) and x > 0 for x in (a, b)):
+        return ""
+    return f"{(a / b if higher else b / a):.2f}x"
+
+
+def value(result: Optional[dict], metric: str):
+    if result is None:
+        return "(not run)"
+    if "error" in result:
+        return "ERROR: " + result["error"][:120]
+    return result.get(metric)
+
+
+def select(only, slurm: bool):
+    """Benchmarks to run: all non-optional ones (plus optional ones with --slurm), or
+    those named with --only: exact names or families ("jobs" = jobs-100 and jobs-1000)"""
+    def family(b):
+        return b.name.split("-")[0]
+
+    if not only:
+        return [b for b in BENCHES if slurm or not b.optional]
+    names = [n for item in only for n in item.split(",") if n]
+    unknown = [n for n in names if not any(n in (b.name, family(b)) for b in BENCHES)]
+    if unknown:
+        sys.exit(f"unknown benchmark(s) {unknown}; known: {[b.name for b in BENCHES]}")
+    return [b for b in BENCHES if b.name in names or family(b) in names]
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--only", nargs="*", help="names of benchmarks to run")
-    parser.add_argument("--skip-install", action="store_true")
+    parser.add_argument("--only", nargs="+", metavar="NAME",
+                        help="benchmarks to run (names or families, e.g. jobs)")
+    parser.add_argument("--skip-install", action="store_true",
+                        help="use the virtual environments as they are")
     parser.add_argument("--slurm", action="store_true", help="also the Slurm benchmarks")
-    parser.add_argument("--markdown", help="write the table in this file")
-    parser.add_argument("--ours-python")
-    parser.add_argument("--upstream-python")
+    parser.add_argument("--markdown", metavar="FILE", help="also write the table there")
+    parser.add_argument("--json", metavar="FILE", help="write all raw results there")
+    parser.add_argument("--ours-python", metavar="PATH")
+    parser.add_argument("--upstream-python", metavar="PATH")
+    parser.add_argument("--side", choices=["ours", "upstream"],
+                        help="run only one side")
     args = parser.parse_args()
-    ours, upstream = install(args.skip_install)
-    ours = Path(args.ours_python or ours)
-    upstream = Path(args.upstream_python or upstream)
-    benches = BENCHES + (SLURM_BENCHES if args.slurm else [])
-    if args.only:
-        benches = [b for b in benches if b[0] in args.only]
-    rows = []
-    for name, program, bargs, metric, higher, timeout in benches:
-        print(f"== {name}", file=sys.stderr, flush=True)
-        r_ours = run_one(ours, program, bargs, timeout)
-        r_up = run_one(upstream, program, bargs, timeout)
-        a, b = r_ours.get(metric), r_up.get(metric)
-        ratio = ""
-        if isinstance(a, (int, float)) and isinstance(b, (int, float)) and a and b:
-            ratio = f"{(a / b if higher else b / a):.1f}x"
-        rows.append((name, metric, a if a is not None else r_ours.get("error"),
-                     b if b is not None else r_up.get("error"), ratio, r_ours, r_up))
-        print(f"   ours {r_ours}\n   upstream {r_up}", file=sys.stderr, flush=True)
-    floors = {}
-    for n in (100, 1000):
-        if any(r[0] == f"jobs-{n}" for r in rows):
-            floors[n] = floor(n, ours)
-    header = "| benchmark | metric | ours | upstream 2.7.0 | ours vs upstream |"
-    lines = [header, "|---|---|---|---|---|"]
-    for name, metric, a, b, ratio, _, _ in rows:
-        lines.append(f"| {name} | {metric} | {fmt(a)} | {fmt(b)} | {ratio} |")
-    for n, f in floors.items():
-        lines.append(f"| floor-{n} | seconds ({n} `python -c pass`, {os.cpu_count()} at once)"
-                     f" | {fmt(f)} | | |")
+
+    benches = select(args.only, args.slurm)
+    sides = {}
+    for side, given, default, installer in (
+        ("ours", args.ours_python, OURS, install_ours),
+        ("upstream", args.upstream_python, UPSTREAM, install_upstream),
+    ):
+        if args.side and args.side != side:
+            continue
+        if given:
+            sides[side] = Path(given)
+        elif args.skip_install:
+            sides[side] = default / "bin" / "python"
+        else:
+            try:
+                sides[side] = installer()
+            except Exception as e:
+                log(f"!! could not install {side}: {e}")
+                sides[side] = None
+    versions = {s: (version(p) if p else "?") for s, p in sides.items()}
+    log(f"interpreters: { {s: str(p) for s, p in sides.items()} } versions: {versions}")
+
+    results = {}
+    for bench in benches:
+        log(f"== {bench.name}")
+        results[bench.name] = {}
+        for side, python in sides.items():
+            if python is None or not python.exists():
+                r = {"error": f"no interpreter for {side}"}
+            else:
+                r = run_one(python, bench)
+            results[bench.name][side] = r
+            log(f"   {side}: {r}")
+
+    # Table: one row per metric; ratio > 1 means ours is better
+    ours_v, up_v = versions.get("ours", "?"), versions.get("upstream", "?")
+    lines = [
+        f"| benchmark | metric | better | ours ({ours_v}) | upstream ({up_v}) "
+        "| ours vs upstream (>1 = ours better) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for bench in benches:
+        r = results[bench.name]
+        for metric, higher in bench.metrics.items():
+            a, b = value(r.get("ours"), metric), value(r.get("upstream"), metric)
+            better = {True: "higher", False: "lower", None: "(info)"}[higher]
+            lines.append(f"| {bench.name} | {metric} | {better} | {fmt(a)} | {fmt(b)} "
+                         f"| {ratio(a, b, higher)} |")
+    floor_python = next((p for p in sides.values() if p and p.exists()), None)
+    for n in sorted({b.floor for b in benches if b.floor}):
+        if floor_python:
+            f = floor(n, floor_python)
+            lines.append(f"| floor-{n} | seconds ({n} `python -c pass`, {os.cpu_count()} at "
+                         f"once) | lower | {fmt(f)} | | |")
     table = "\n".join(lines)
     print(table)
-    extras = {r[0]: {"ours": r[5], "upstream": r[6]} for r in rows}
-    print(json.dumps(extras, indent=1), file=sys.stderr)
     if args.markdown:
         Path(args.markdown).write_text(table + "\n")
+    if args.json:
+        Path(args.json).write_text(json.dumps(
+            {"versions": versions, "results": results}, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -311,7 +311,8 @@ def _git_state(paths) -> Optional[dict]:
 
     cwd = str(paths[0]) if paths else os.getcwd()
     try:
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=cwd, capture_output=True,
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd,
+                               capture_output=True,
                                text=True, timeout=5)
         if dirty.returncode != 0:
             return None  # not a git repository

@@ -57,7 +57,11 @@ def test_dirty_git_error_refuses_to_run(tmp_path):
     project = tmp_path / "project"
     project.mkdir()
     subprocess.run(["git", "init", "-q"], cwd=project, check=True)
-    (project / "file.txt").write_text("uncommitted")
+    (project / "file.txt").write_text("committed")
+    subprocess.run(["git", "add", "file.txt"], cwd=project, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x"],
+                   cwd=project, check=True)
+    (project / "file.txt").write_text("uncommitted change")
     with pytest.raises(HandledException, match="uncommitted changes"):
         with experiment(tmp_path / "ws", "git", project_paths=[project],
                         dirty_git=DirtyGitAction.ERROR):

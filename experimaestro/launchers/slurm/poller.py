@@ -23,7 +23,9 @@ REASONS = {"TIMEOUT": "timeout", "DEADLINE": "timeout", "OUT_OF_MEMORY": "memory
            "BOOT_FAIL": "node_fail", "FAILED": "failed", "COMPLETED": "failed",
            "REVOKED": "cancelled"}
 
-MIN_INTERVAL = 0.5
+MIN_INTERVAL = 1.0  # first query soon after a submission (jobs failing at once)
+GROWTH = 1.5  # then less and less often while nothing goes wrong...
+MAX_BACKOFF = 300.0  # ...and at most every 5 minutes while the commands fail
 GRACE_POLLS = 2  # polls to wait for a marker after Slurm says the job ended
 
 
@@ -51,7 +53,6 @@ class SlurmPoller:
         self.calls = {"squeue": 0, "sacct": 0}
         self.interval = MIN_INTERVAL
         self._observer = None
-        self._last: Dict[str, Optional[str]] = {}
         self.query_timeout = 30.0
 
     # -- tracking ------------------------------------------------------------------
@@ -63,7 +64,6 @@ class SlurmPoller:
         self.tracked.setdefault(slurm_id, []).append(entry)
         entry.watch = self._watch(job)
         self.interval = MIN_INTERVAL
-        self.wake.set()
         if self.task is None or self.task.done():
             self.task = self.loop.create_task(self._run())
         return future
@@ -103,24 +103,31 @@ class SlurmPoller:
     # -- the loop ------------------------------------------------------------------
 
     async def _run(self):
+        """Markers are checked at each wake-up (file events); Slurm is asked only when the
+        interval has elapsed: normal ends never cost a query."""
+        loop = self.loop
+        next_poll = loop.time()
         backoff = None
         while self.tracked:
             self._check_markers()
             if not self.tracked:
                 break
-            try:
-                await self._poll()
-                backoff = None
-            except SlurmCommandError as exc:
-                backoff = min((backoff or self.max_interval) * 2, 300.0)
-                logger.warning("Slurm status query failed (%s); next try in %.0fs", exc, backoff)
-            delay = backoff if backoff is not None else self.interval
+            if loop.time() >= next_poll:
+                try:
+                    await self._poll()
+                    backoff = None
+                    next_poll = loop.time() + self.interval
+                    self.interval = min(self.interval * GROWTH, self.max_interval)
+                except SlurmCommandError as exc:
+                    backoff = min((backoff or self.max_interval) * 2, MAX_BACKOFF)
+                    logger.warning("Slurm status query failed (%s); next try in %.0fs",
+                                   exc, backoff)
+                    next_poll = loop.time() + backoff
             self.wake.clear()
             try:
-                await asyncio.wait_for(self.wake.wait(), delay)
+                await asyncio.wait_for(self.wake.wait(), max(0.0, next_poll - loop.time()))
             except asyncio.TimeoutError:
-                if backoff is None:
-                    self.interval = min(self.interval * 1.5, self.max_interval)
+                pass
 
     def _check_markers(self):
         for sid in list(self.tracked):
@@ -151,16 +158,13 @@ class SlurmPoller:
                 sid, state = line.strip().split("|", 1)
                 active[sid] = state
         finished = [sid for sid in ids if active.get(sid, "") not in ACTIVE_STATES]
-        # Poll faster again as soon as something moves (a job starts or ends)
-        changed = any(self._last.get(sid) != active.get(sid) for sid in ids)
-        self._last = {sid: active.get(sid) for sid in ids}
+        ended_without_marker = False
         if finished:
             states = await self._end_states(finished)
             for sid in finished:
                 for entry in list(self.tracked.get(sid, [])):
                     state = states.get(sid) or entry.ended_state or "UNKNOWN"
-                    if entry.ended_state is None:
-                        changed = True
+                    ended_without_marker = True
                     entry.ended_state = state
                     entry.grace += 1
                     if entry.grace > GRACE_POLLS:
@@ -168,8 +172,8 @@ class SlurmPoller:
                         self._resolve(entry, _failure(state))
                 if sid in self.tracked and not self.tracked[sid]:
                     del self.tracked[sid]
-        if changed:
-            self.interval = MIN_INTERVAL
+        if ended_without_marker:
+            self.interval = MIN_INTERVAL  # something went wrong: look again soon
 
     async def _end_states(self, ids: List[str]) -> Dict[str, str]:
         if self.sacct_available is False:
