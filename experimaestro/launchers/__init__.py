@@ -7,7 +7,20 @@ log paths): never Task classes.
 from abc import ABC, abstractmethod
 from typing import Optional
 
-__all__ = ["Launcher", "LauncherProcess", "LaunchError"]
+__all__ = ["Launcher", "LauncherProcess", "LaunchError", "DynamicLauncher", "DirectLauncher"]
+
+
+def __getattr__(name):
+    # Launchers are imported when asked for (job processes do not need them)
+    if name == "DynamicLauncher":
+        from .dynamic import DynamicLauncher
+
+        return DynamicLauncher
+    if name == "DirectLauncher":
+        from .direct import DirectLauncher
+
+        return DirectLauncher
+    raise AttributeError(f"module 'experimaestro.launchers' has no attribute {name!r}")
 
 
 class LaunchError(RuntimeError):

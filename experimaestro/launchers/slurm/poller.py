@@ -114,9 +114,10 @@ class SlurmPoller:
                 break
             if loop.time() >= next_poll:
                 try:
-                    await self._poll()
+                    suspects = await self._poll()
                     backoff = None
-                    next_poll = loop.time() + self.interval
+                    # Jobs gone from the queue without a marker are looked at again soon
+                    next_poll = loop.time() + (MIN_INTERVAL if suspects else self.interval)
                     self.interval = min(self.interval * GROWTH, self.max_interval)
                 except SlurmCommandError as exc:
                     backoff = min((backoff or self.max_interval) * 2, MAX_BACKOFF)
@@ -145,7 +146,9 @@ class SlurmPoller:
             else:
                 del self.tracked[sid]
 
-    async def _poll(self):
+    async def _poll(self) -> bool:
+        """One squeue (and sacct for jobs gone from the queue); True if some jobs left the
+        queue without a marker (they fail after GRACE_POLLS more looks)."""
         ids = list(self.tracked)
         bases = sorted({sid.split("_", 1)[0] for sid in ids})
         self.calls["squeue"] += 1
@@ -158,13 +161,14 @@ class SlurmPoller:
                 sid, state = line.strip().split("|", 1)
                 active[sid] = state
         finished = [sid for sid in ids if active.get(sid, "") not in ACTIVE_STATES]
-        ended_without_marker = False
+        # Jobs that ended normally since the last look have written their marker
+        self._check_markers()
+        finished = [sid for sid in finished if sid in self.tracked]
         if finished:
             states = await self._end_states(finished)
             for sid in finished:
                 for entry in list(self.tracked.get(sid, [])):
                     state = states.get(sid) or entry.ended_state or "UNKNOWN"
-                    ended_without_marker = True
                     entry.ended_state = state
                     entry.grace += 1
                     if entry.grace > GRACE_POLLS:
@@ -172,8 +176,7 @@ class SlurmPoller:
                         self._resolve(entry, _failure(state))
                 if sid in self.tracked and not self.tracked[sid]:
                     del self.tracked[sid]
-        if ended_without_marker:
-            self.interval = MIN_INTERVAL  # something went wrong: look again soon
+        return bool(finished)
 
     async def _end_states(self, ids: List[str]) -> Dict[str, str]:
         if self.sacct_available is False:
