@@ -70,3 +70,12 @@ def test_launcher_surface():
     assert launcher.key["binpath"] == "/opt/slurm/bin"
     assert "SlurmInfo" in launcher.launcher_info_code()
     assert launcher.max_concurrent() is None
+
+
+def test_parse_time_limit():
+    from experimaestro.launchers.slurm.info import parse_time_limit
+
+    assert parse_time_limit("1-02:03:04") == 93784
+    assert parse_time_limit("00:10:00") == 600
+    assert parse_time_limit("05:00") == 300
+    assert parse_time_limit("UNLIMITED") is None

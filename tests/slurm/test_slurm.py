@@ -172,3 +172,53 @@ def test_time_limit_then_resumable_retry(tmp_path, slurm_bin):
     rotated = list(job.path.glob("checkpointed.*.err"))
     assert len(rotated) == 1
     assert "job ended: timeout: received SIGTERM at the time limit" in rotated[0].read_text()
+
+
+def _wait_started(task, timeout=120):
+    f = task.__xpm__.job.path / "started.txt"
+    deadline = time.time() + timeout
+    while not f.exists():
+        assert time.time() < deadline, "the job did not start"
+        time.sleep(0.2)
+
+
+def test_jobs_kill_cancels_a_slurm_job(tmp_path, slurm_bin):
+    """`experimaestro jobs kill --perform` runs scancel on the real cluster."""
+    import sys
+    import threading
+
+    ws = tmp_path / "ws"
+    task = Wait.C(x=7, release=tmp_path / "never")
+
+    def kill():
+        _wait_started(task)
+        subprocess.run([sys.executable, "-m", "experimaestro", "jobs", "--workdir", str(ws),
+                        "kill", "--perform", task.__identifier__().hex()[:12]],
+                       check=True, capture_output=True)
+
+    with pytest.raises(FailedExperiment, match=r"\[cancelled\]"):
+        with experiment(ws, "kill", launcher=launcher(slurm_bin)):
+            task.submit()
+            threading.Thread(target=kill).start()
+    assert executions(task.__xpm__.job.path) == 1
+
+
+def test_warning_signal_becomes_graceful_timeout(tmp_path, slurm_bin):
+    """The signal asked with SlurmOptions(signal=...) reaches the task as GracefulTimeout
+    (sent here at once with `scancel --signal`, as Slurm does before the time limit)."""
+    import threading
+
+    task = Wait.C(x=8, release=tmp_path / "never")
+
+    def warn():
+        _wait_started(task)
+        slurm_id = json.loads(task.__xpm__.job.pidpath.read_text())["pid"]
+        subprocess.run(["scancel", "--batch", "--signal=USR1", slurm_id], check=True)
+
+    warned = launcher(slurm_bin, options=SlurmOptions(time="0:10:00", signal="USR1@60"))
+    with pytest.raises(FailedExperiment, match=r"\[timeout\] received SIGUSR1"):
+        with experiment(tmp_path / "ws", "signal", launcher=warned):
+            task.submit(max_retries=0)
+            threading.Thread(target=warn).start()
+    record = json.loads(task.__xpm__.job.failedpath.read_text())
+    assert record["reason"] == "timeout"
