@@ -212,7 +212,7 @@ class _Hasher:
             buf += b"\x03"
             buf += value.encode("utf-8")
         elif isinstance(value, list):
-            if value and all(type(v) is float for v in value):
+            if value and type(value[0]) is float and len(set(map(type, value))) == 1:
                 buf += b"\x07"
                 buf += _pack_d(len(value))
                 buf += _pack_floats(value)

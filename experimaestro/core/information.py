@@ -25,35 +25,21 @@ class ConfigInformation:
     :func:`setmeta` was called; ``task`` is the task whose output this config is.
     """
 
-    __slots__ = (
-        "pyobject",
-        "xpmtype",
-        "values",
-        "sealed",
-        "_identifier",
-        "meta",
-        "task",
-        "init_tasks",
-        "_tags",
-        "job",
-        "submitted",
-        "dependencies",
-        "__weakref__",
-    )
+    # Most objects never change these: class-level defaults make construction cheaper
+    sealed = False
+    _identifier = None
+    meta = None
+    task = None
+    init_tasks = None
+    _tags = None
+    job = None
+    submitted = False
+    dependencies = None
 
     def __init__(self, pyobject, xpmtype):
         self.pyobject = pyobject
         self.xpmtype = xpmtype
         self.values = {}
-        self.sealed = False
-        self._identifier = None
-        self.meta = None
-        self.task = None
-        self.init_tasks = None
-        self._tags = None
-        self.job = None
-        self.submitted = False
-        self.dependencies = None
 
     # -- values ------------------------------------------------------------------
 

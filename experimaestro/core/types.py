@@ -151,7 +151,8 @@ class ListType(Type):
             raise Invalid(self.name, value, hint=hint)
         inner = self.inner
         exact = _SCALARS.get(type(inner))
-        if exact is not None and all(type(x) is exact for x in value):
+        if exact is not None and value and type(value[0]) is exact \
+                and len(set(map(type, value))) == 1:
             return list(value)  # nothing to convert
         check = inner.validate
         out = []
