@@ -8,13 +8,10 @@ import enum
 from hashlib import sha256
 from struct import Struct, error as StructError
 
-from .arguments import CONSTANT, META, MISSING, PARAM
+from .arguments import CONSTANT, META, MISSING
 from .errors import IdentifierError
 
 __all__ = ["Identifier", "identifier_of", "IdentifierError"]
-
-# Values hashed as they are (no meta flag, no default rule applies to their type)
-_PLAIN = frozenset((int, float, str, list))
 
 _pack_q = Struct(">q").pack
 _pack_d = Struct(">d").pack
@@ -91,79 +88,68 @@ class _Hasher:
             self.nested(xpm.task, buf)
         buf += otype.identifier_bytes
         values = xpm.values
-        for arg in otype.sorted_arguments:
-            if arg.hash_static_skip or arg.name in skip:
-                continue
-            value = values.get(arg.name, MISSING)
-            t = type(value)
-            if t in _PLAIN and arg.kind is PARAM and not arg.ignore_default:
-                # Fast path: a plain value of a hashed field with an always-hashed default
-                mark = len(buf)
-                buf += arg.hash_prefix
-                try:
-                    if t is float:
-                        buf += b"\x02"
-                        buf += _pack_d(value)
-                    elif t is int:
-                        buf += b"\x01"
-                        buf += _pack_q(value)
-                    elif t is str:
-                        buf += b"\x03"
-                        buf += value.encode("utf-8")
-                    else:
-                        self.encode(value, buf)
-                except (StructError, UnicodeEncodeError, IdentifierError):
-                    del buf[mark:]  # redone below, with a precise error
-                else:
-                    continue
-            if arg.kind is META:
-                # A Meta holding a config explicitly marked setmeta(False) is hashed
-                if not (value is not MISSING and _meta_flag(value) is False):
-                    continue
-            if value is MISSING:
-                if arg.kind is CONSTANT:
-                    value = arg.default
-                elif arg.required:
-                    raise IdentifierError(
-                        f"{_path(stack)}.{arg.name}: required parameter not set"
-                        f" (set it with {ucls.__qualname__}.C({arg.name}=...))"
-                    )
-                else:
-                    value = None
-            if value is None and arg.factory is not None:
-                value = arg.default
-            if arg.kind is not CONSTANT:
-                default = arg.default
-                if value is None:
-                    if default is MISSING or default is None:
-                        continue
-                elif arg.ignore_default and default is not MISSING and default is not None:
-                    if _without_meta(value) == default:
-                        continue
-            if _meta_flag(value) is True:
-                continue
-            buf += b"\x03"
-            buf += arg.name_bytes
-            buf += b"\x05"
-            try:
-                self.encode(value, buf)
-            except IdentifierError as e:
-                raise IdentifierError(_prefix(e, f"{_path(stack)}.{arg.name}")) from None
-            except StructError:
-                raise IdentifierError(
-                    f"{_path(stack)}.{arg.name}: integer out of the signed 64-bit range"
-                    " (identifiers encode ints on 8 bytes)"
-                ) from None
-            except UnicodeEncodeError as e:
-                raise IdentifierError(
-                    f"{_path(stack)}.{arg.name}: string cannot be encoded in UTF-8 ({e.reason})"
-                ) from None
+        if skip:
+            for arg in otype.sorted_arguments:
+                if not (arg.hash_static_skip or arg.name in skip):
+                    self.argument(arg, values.get(arg.name, MISSING), buf)
+        else:
+            plan = otype.hash_plan
+            if plan is None:
+                from .hashplan import compile_plan
+
+                plan = otype.hash_plan = compile_plan(otype)
+            plan(self, values, buf)
         if xpm.init_tasks:
             buf += b"\x0c"
             for t in xpm.init_tasks:
                 self.nested(t, buf)
         stack.pop()
         return sha256(buf).digest()
+
+    def argument(self, arg, value, buf):
+        """Encode one argument, with every rule (skips, defaults, meta, errors)."""
+        stack = self.stack
+        if arg.kind is META:
+            # A Meta holding a config explicitly marked setmeta(False) is hashed
+            if not (value is not MISSING and _meta_flag(value) is False):
+                return
+        if value is MISSING:
+            if arg.kind is CONSTANT:
+                value = arg.default
+            elif arg.required:
+                ucls = type(stack[-1]).__xpm_user_class__
+                raise IdentifierError(
+                    f"{_path(stack)}.{arg.name}: required parameter not set"
+                    f" (set it with {ucls.__qualname__}.C({arg.name}=...))"
+                )
+            else:
+                value = None
+        if value is None and arg.factory is not None:
+            value = arg.default
+        if arg.kind is not CONSTANT:
+            default = arg.default
+            if value is None:
+                if default is MISSING or default is None:
+                    return
+            elif arg.ignore_default and default is not MISSING and default is not None:
+                if _without_meta(value) == default:
+                    return
+        if _meta_flag(value) is True:
+            return
+        buf += arg.hash_prefix
+        try:
+            self.encode(value, buf)
+        except IdentifierError as e:
+            raise IdentifierError(_prefix(e, f"{_path(stack)}.{arg.name}")) from None
+        except StructError:
+            raise IdentifierError(
+                f"{_path(stack)}.{arg.name}: integer out of the signed 64-bit range"
+                " (identifiers encode ints on 8 bytes)"
+            ) from None
+        except UnicodeEncodeError as e:
+            raise IdentifierError(
+                f"{_path(stack)}.{arg.name}: string cannot be encoded in UTF-8 ({e.reason})"
+            ) from None
 
     def nested(self, child, buf):
         """Encode a config met as a value: ``00 <digest>`` or a cycle reference."""

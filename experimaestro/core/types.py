@@ -397,6 +397,8 @@ class ObjectType:
         self.task = getattr(cls, "__xpm_is_task__", False)
         self.name = identifier
         self.deprecated_params: dict = {}
+        #: the compiled argument loop of identifiers (see hashplan.py), made on first use
+        self.hash_plan = None
 
     @property
     def description(self) -> str:
