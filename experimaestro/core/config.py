@@ -64,6 +64,9 @@ class ConfigMeta(ABCMeta):
 
     @property
     def C(cls):
+        fast = cls.__dict__.get("_xpm_config_class")
+        if fast is not None and "__xpm_deprecated__" not in cls.__dict__:
+            return fast
         info = cls.__dict__.get("__xpm_deprecated__")
         if info is not None and info[1]:
             from .deprecation import converted

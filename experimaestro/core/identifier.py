@@ -79,7 +79,7 @@ class _Hasher:
             conv = converted(cfg)
             if conv is not cfg:
                 return self.digest(conv)
-        otype = ucls.__xpmtype__
+        otype = xpm.xpmtype
         stack = self.stack
         stack.append(cfg)
         buf = bytearray(b"\x00")
