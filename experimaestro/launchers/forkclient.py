@@ -6,6 +6,8 @@ import os
 import signal
 import sys
 
+from experimaestro.processes import pid_alive as _alive
+
 from . import LauncherProcess
 
 
@@ -31,16 +33,6 @@ class ForkedProcess(LauncherProcess):
 
     def pid_record(self) -> dict:
         return {"type": "local", "pid": self.pid}
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class ForkClient:

@@ -430,18 +430,12 @@ def _lock_free(job: Job) -> bool:
 
 
 def _pid_alive(record: Optional[dict]) -> bool:
+    """True when a .pid record names a local process that is still alive."""
+    from experimaestro.processes import pid_alive
+
     if not isinstance(record, dict) or record.get("type") != "local":
         return False
-    import os
-
-    try:
-        pid = int(record["pid"])
-        os.kill(pid, 0)
-    except (KeyError, ValueError, TypeError, ProcessLookupError):
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid_alive(record.get("pid"))
 
 
 def _result_from_disk(job: Job, code: int, process=None):

@@ -12,6 +12,7 @@ import socket
 import uuid
 from pathlib import Path
 from typing import List, Optional
+from experimaestro.processes import pid_alive as _alive
 
 __all__ = ["CounterToken", "TokenDependency", "acquire_all", "release_all"]
 
@@ -99,16 +100,6 @@ class CounterToken:
 
     def __repr__(self):
         return f"CounterToken({self.name}, total={self.total})"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def acquire_all(deps: List[TokenDependency], job: str = "") -> bool:
