@@ -52,15 +52,17 @@ def test_progress_is_reported(tmp_path):
     with experiment(tmp_path / "ws", "progress"):
         task = Progress.C(steps=10, release=release)
         task.submit()
-        path = task.__xpm__.job.path / ".experimaestro" / "progress.json"
-        _wait_for(lambda: executions(task.__xpm__.job.path) == 1)
-        data = json.loads(path.read_text())
-        assert data["0"]["desc"] == "warm-up"
-        assert data["1"] == {"value": 1.0, "desc": "steps"}
-        from experimaestro.scheduler.display import read_progress
+        try:
+            path = task.__xpm__.job.path / ".experimaestro" / "progress.json"
+            _wait_for(lambda: executions(task.__xpm__.job.path) == 1)
+            data = json.loads(path.read_text())
+            assert data["0"]["desc"] == "warm-up"
+            assert data["1"] == {"value": 1.0, "desc": "steps"}
+            from experimaestro.scheduler.display import read_progress
 
-        assert read_progress(task.__xpm__.job) == "warm-up 50% / steps 100%"
-        release.touch()
+            assert read_progress(task.__xpm__.job) == "warm-up 50% / steps 100%"
+        finally:
+            release.touch()  # never leave the job waiting
 
 
 def test_live_display_on_a_terminal(tmp_path):
