@@ -86,19 +86,24 @@ def test_live_display_on_a_terminal(tmp_path):
     output = b""
     deadline = time.time() + 30
     released = False
-    while time.time() < deadline:
-        try:
-            chunk = os.read(master, 4096)
-        except OSError:
-            break
-        output += chunk
-        if not released and b"steps 100%" in output:
-            (tmp_path / "release").touch()
-            released = True
-        if proc.poll() is not None and released:
-            break
-    proc.wait(timeout=30)
-    os.close(master)
+    try:
+        while time.time() < deadline:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            output += chunk
+            if not released and b"steps 100%" in output:
+                (tmp_path / "release").touch()
+                released = True
+            if proc.poll() is not None and released:
+                break
+        proc.wait(timeout=30)
+    finally:
+        (tmp_path / "release").touch()  # never leave the job or the driver waiting
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
     text = output.decode(errors="replace")
     assert "1 running" in text and "progress" not in text.split("|")[0]
     assert "warm-up 50% / steps 100%" in text
