@@ -7,6 +7,7 @@ Each descriptor's ``validate(value)`` returns the (possibly coerced) value or ra
 
 import enum
 import sys
+from abc import ABC, abstractmethod
 import typing
 from pathlib import Path, PurePath
 from typing import Annotated, Any, Optional, Union
@@ -422,18 +423,20 @@ class TypeIdentifier(str):
         return str(self)
 
 
-class SubmitHook:
+class SubmitHook(ABC):
     """Hook called before a job is submitted (e.g. to change its environment).
 
     Subclasses implement ``process(job, launcher)`` and ``spec()`` (a hashable tuple used
     for equality).
     """
 
+    @abstractmethod
     def process(self, job, launcher):
-        raise TypeError(f"{type(self).__qualname__} must implement process(job, launcher)")
+        """Apply the hook to the job, for this launcher."""
 
+    @abstractmethod
     def spec(self):
-        raise TypeError(f"{type(self).__qualname__} must implement spec()")
+        """A hashable description of the hook (for equality)."""
 
     def __eq__(self, other):
         return type(self) is type(other) and self.spec() == other.spec()
