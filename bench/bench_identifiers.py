@@ -1,4 +1,4 @@
-"""Identifiers per second: build and hash 10,000 nested configs (median of 3 runs)."""
+"""Identifiers per second: build and hash 10,000 nested configs (median of 7 runs)."""
 
 import statistics
 import time
@@ -35,4 +35,4 @@ def run(count: int) -> float:
 
 if __name__ == "__main__":
     run(500)  # warm-up (class analysis)
-    report(bench="identifiers", configs_per_s=statistics.median(run(10_000) for _ in range(3)))
+    report(bench="identifiers", configs_per_s=statistics.median(run(10_000) for _ in range(7)))

@@ -11,6 +11,7 @@ from abc import ABCMeta, abstractmethod
 
 from .arguments import MISSING
 from .errors import ValidationError
+from .identifier import identifier_of
 from .information import ConfigInformation, iter_configs, unknown_field_error
 
 __all__ = [
@@ -204,8 +205,6 @@ class ConfigMixin:
     # -- identity ----------------------------------------------------------------
 
     def __identifier__(self):
-        from .identifier import identifier_of
-
         return identifier_of(self)
 
     def __eq__(self, other):

@@ -72,14 +72,13 @@ class _Hasher:
     def digest(self, cfg, skip=frozenset()) -> bytes:
         """Digest of cfg; arguments named in `skip` are left out (partial identifiers)."""
         xpm = cfg.__xpm__
-        ucls = type(cfg).__xpm_user_class__
-        if ucls.__dict__.get("__xpm_deprecated__") is not None:
+        otype = xpm.xpmtype
+        if "__xpm_deprecated__" in otype.configtype.__dict__:
             from .deprecation import converted
 
             conv = converted(cfg)
             if conv is not cfg:
                 return self.digest(conv)
-        otype = xpm.xpmtype
         stack = self.stack
         stack.append(cfg)
         buf = bytearray(b"\x00")
