@@ -138,6 +138,11 @@ def _make_config_class(cls):
     }
     for name, arg in otype.arguments.items():
         ns[name] = _FieldAccess(arg)
+    from .initplan import compile_init
+
+    init = compile_init(otype)
+    if init is not None:
+        ns["__init__"] = init
     meta = _config_metaclass(type(cls))
     c = meta(f"{cls.__name__}.XPMConfig", (ConfigMixin, cls), ns)
     type.__setattr__(c, "_xpm_config_class", c)

@@ -1,0 +1,54 @@
+"""The constructor of a configuration class (``Cls.C(...)``), compiled once per class.
+
+Keyword parameters named after the fields let Python bind the values; a value of exactly
+the declared scalar type is stored as it is, anything else goes through
+``ConfigInformation.set`` (checks, conversion, tags). Same behaviour as
+``ConfigMixin.__init__``, which it replaces on generated classes.
+"""
+
+import keyword
+
+from .arguments import MISSING
+from .information import ConfigInformation
+
+
+def compile_init(otype):
+    """An ``__init__(self, *, field=MISSING, ..., **others)`` for configs of `otype`."""
+    names = list(otype.arguments)
+    if any(keyword.iskeyword(n) or n.startswith("_xpm_") for n in names):
+        return None  # unusual names: keep the generic constructor
+    ns = {"MISSING": MISSING, "Info": ConfigInformation, "otype": otype,
+          "static": otype.static_defaults, "dynamic": otype.dynamic_defaults}
+    params = "".join(f", {n}=MISSING" for n in names)
+    lines = [
+        f"def __init__(_xpm_self, *_xpm_args{params},"
+        " **_xpm_others):",
+        "    if _xpm_args:",
+        "        raise TypeError(f'{otype.configtype.__qualname__}.C() takes keyword arguments"
+        " only (the parameters), got {len(_xpm_args)} positional argument(s)')",
+        "    _xpm = Info(_xpm_self, otype)",
+        "    _xpm_self.__dict__['__xpm__'] = _xpm",
+        "    _xpm_values = dict(static)" if otype.static_defaults else "    _xpm_values = {}",
+    ]
+    if otype.dynamic_defaults:
+        lines += ["    for _xpm_name, _xpm_make in dynamic:",
+                  "        _xpm_values[_xpm_name] = _xpm_make()"]
+    lines.append("    _xpm.values = _xpm_values")
+    for i, name in enumerate(names):
+        arg = otype.arguments[name]
+        ns[f"a{i}"] = arg
+        lines.append(f"    if {name} is not MISSING:")
+        if arg.exact_type is not None:
+            ns[f"e{i}"] = arg.exact_type
+            lines += [f"        if type({name}) is e{i}:",
+                      f"            _xpm_values[{name!r}] = {name}",
+                      "        else:",
+                      f"            _xpm.set(a{i}, {name})"]
+        else:
+            lines.append(f"        _xpm.set(a{i}, {name})")
+    lines += ["    if _xpm_others:",
+              "        for _xpm_name, _xpm_value in _xpm_others.items():",
+              "            _xpm.set_by_name(_xpm_name, _xpm_value)"]
+    code = "\n".join(lines) + "\n"
+    exec(compile(code, f"<constructor of {otype.identifier}>", "exec"), ns)
+    return ns["__init__"]
