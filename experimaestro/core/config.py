@@ -133,6 +133,7 @@ def _make_config_class(cls):
         "__module__": cls.__module__,
         "__qualname__": f"{cls.__qualname__}.XPMConfig",
         "__xpm_user_class__": cls,
+        "__xpm_instance__": cls.__xpm_instance__,  # read at each nested identifier
         "_xpm_objecttype": otype,
         "__doc__": cls.__doc__,
     }

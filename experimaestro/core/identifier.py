@@ -60,10 +60,11 @@ class Identifier:
 class _Hasher:
     """One top-level computation: the stack of configs (cycles), InstanceConfig tracking."""
 
-    __slots__ = ("stack", "instances", "cycle_to_root")
+    __slots__ = ("stack", "ids", "instances", "cycle_to_root")
 
     def __init__(self):
         self.stack = []
+        self.ids = set()  # ids of the configs in the stack (cycle check)
         self.instances = {}
         self.cycle_to_root = False
 
@@ -73,7 +74,12 @@ class _Hasher:
         """Digest of cfg; arguments named in `skip` are left out (partial identifiers)."""
         xpm = cfg.__xpm__
         otype = xpm.xpmtype
-        if "__xpm_deprecated__" in otype.configtype.__dict__:
+        plan = otype.hash_plan
+        if plan is None:
+            from .hashplan import compile_plan
+
+            plan = otype.hash_plan = compile_plan(otype)
+        if otype.deprecated:
             from .deprecation import converted
 
             conv = converted(cfg)
@@ -81,6 +87,7 @@ class _Hasher:
                 return self.digest(conv)
         stack = self.stack
         stack.append(cfg)
+        self.ids.add(id(cfg))
         buf = bytearray(b"\x00")
         if xpm.task is not None:
             buf += b"\x08"
@@ -92,17 +99,13 @@ class _Hasher:
                 if not (arg.hash_static_skip or arg.name in skip):
                     self.argument(arg, values.get(arg.name, MISSING), buf)
         else:
-            plan = otype.hash_plan
-            if plan is None:
-                from .hashplan import compile_plan
-
-                plan = otype.hash_plan = compile_plan(otype)
             plan(self, values, buf)
         if xpm.init_tasks:
             buf += b"\x0c"
             for t in xpm.init_tasks:
                 self.nested(t, buf)
         stack.pop()
+        self.ids.discard(id(cfg))
         return sha256(buf).digest()
 
     def argument(self, arg, value, buf):
@@ -152,14 +155,15 @@ class _Hasher:
 
     def nested(self, child, buf):
         """Encode a config met as a value: ``00 <digest>`` or a cycle reference."""
-        stack = self.stack
-        for i, c in enumerate(stack):
-            if c is child:
-                buf += b"\x00\x0b"
-                buf += _pack_q(len(stack) - i)
-                if i == 0:
-                    self.cycle_to_root = True
-                return
+        if id(child) in self.ids:
+            stack = self.stack
+            for i, c in enumerate(stack):
+                if c is child:
+                    buf += b"\x00\x0b"
+                    buf += _pack_q(len(stack) - i)
+                    if i == 0:
+                        self.cycle_to_root = True
+                    return
         xpm = child.__xpm__
         d = xpm._identifier
         if d is None:

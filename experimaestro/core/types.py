@@ -400,6 +400,8 @@ class ObjectType:
         self.deprecated_params: dict = {}
         #: the compiled argument loop of identifiers (see hashplan.py), made on first use
         self.hash_plan = None
+        #: marked with @deprecate (identifiers are those of the converted config)
+        self.deprecated = "__xpm_deprecated__" in cls.__dict__
 
     @property
     def description(self) -> str:
