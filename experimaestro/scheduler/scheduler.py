@@ -92,6 +92,7 @@ class Scheduler:
                     future.result(10)
                 except Exception:  # noqa: BLE001 - stopping must go on
                     logger.exception("closing %r failed", launcher)
+            asyncio.run_coroutine_threadsafe(_cancel_others(), self.loop).result(10)
             self.loop.call_soon_threadsafe(self.loop.stop)
             self.thread.join(timeout=10)
 
@@ -403,6 +404,15 @@ class _NoLimit:
 
 async def _call(fn):
     fn()
+
+
+async def _cancel_others():
+    """Cancel what still waits in the loop (e.g. an idle status poller) before stopping."""
+    current = asyncio.current_task()
+    tasks = [t for t in asyncio.all_tasks() if t is not current]
+    for t in tasks:
+        t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _try_lock(job: Job):
