@@ -18,6 +18,7 @@ with common.report) and add a Bench(...) line to BENCHES below.
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -52,13 +53,16 @@ class Bench:
     optional: bool = False
     #: Also measure N `python -c pass` processes (lower bound for N jobs)
     floor: Optional[int] = None
+    #: Run the sides alternately this many times and keep each metric's median: the
+    #: speed of a shared VM drifts over minutes, alternation spreads the drift evenly
+    rounds: int = 1
 
 
 LOWER, HIGHER, INFO = False, True, None
 
 BENCHES = [
     Bench("import", "bench_import.py", {"import_ms": LOWER, "pass_ms": INFO}),
-    Bench("identifiers", "bench_identifiers.py", {"configs_per_s": HIGHER}),
+    Bench("identifiers", "bench_identifiers.py", {"configs_per_s": HIGHER}, rounds=5),
     Bench("jobs-100", "bench_jobs.py", {"seconds": LOWER, "peak_rss_mb": LOWER},
           ["--n", "100"], workdir=True, floor=100),
     Bench("jobs-1000", "bench_jobs.py", {"seconds": LOWER, "peak_rss_mb": LOWER},
@@ -172,6 +176,20 @@ def floor(n: int, python: Path) -> float:
 # --- Reporting
 
 
+def median_result(runs: list) -> dict:
+    """One result from several rounds: each numeric metric's median (the first error
+    if any round failed); `rounds` lists the raw values."""
+    failed = [r for r in runs if "error" in r]
+    if failed or len(runs) == 1:
+        return failed[0] if failed else runs[0]
+    merged = dict(runs[0])
+    for key, v in runs[0].items():
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            merged[key] = statistics.median(r[key] for r in runs)
+    merged["rounds"] = runs
+    return merged
+
+
 def fmt(v) -> str:
     if v is None:
         return "-"
@@ -249,14 +267,16 @@ def main():
     results = {}
     for bench in benches:
         log(f"== {bench.name}")
-        results[bench.name] = {}
-        for side, python in sides.items():
-            if python is None or not python.exists():
-                r = {"error": f"no interpreter for {side}"}
-            else:
-                r = run_one(python, bench)
-            results[bench.name][side] = r
-            log(f"   {side}: {r}")
+        rounds = {side: [] for side in sides}
+        for _ in range(bench.rounds):
+            for side, python in sides.items():
+                if python is None or not python.exists():
+                    r = {"error": f"no interpreter for {side}"}
+                else:
+                    r = run_one(python, bench)
+                rounds[side].append(r)
+                log(f"   {side}: {r}")
+        results[bench.name] = {side: median_result(rs) for side, rs in rounds.items()}
 
     # Table: one row per metric; ratio > 1 means ours is better
     ours_v, up_v = versions.get("ours", "?"), versions.get("upstream", "?")

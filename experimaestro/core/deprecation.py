@@ -96,7 +96,10 @@ def undo_simple_form(target, old_cls):
 
 
 def _mark(cls, target, replace):
+    from .config import _plain_config_classes
+
     type.__setattr__(cls, "__xpm_deprecated__", (target, replace))
+    _plain_config_classes.pop(cls, None)  # .C now converts
 
 
 def converted(config):

@@ -15,58 +15,54 @@ __all__ = ["Identifier", "identifier_of", "IdentifierError"]
 
 _pack_q = Struct(">q").pack
 _pack_d = Struct(">d").pack
+#: n -> pack function of ``02 <double>`` repeated n times
 _float_tagged = {}
 
 
 def _pack_floats(values) -> bytes:
     """``02 <double>`` for each float of a list (one struct call)."""
     n = len(values)
-    s = _float_tagged.get(n)
-    if s is None:
-        s = _float_tagged[n] = Struct(">" + "Bd" * n)
+    pack = _float_tagged.get(n)
+    if pack is None:
+        pack = _float_tagged[n] = Struct(">" + "Bd" * n).pack
     flat = [2] * (2 * n)
     flat[1::2] = values
-    return s.pack(*flat)
+    return pack(*flat)
 
 
-class Identifier:
-    """The identifier of a configuration: ``main`` (= ``all``) is the 32-byte digest."""
+class Identifier(bytes):
+    """The identifier of a configuration: the 32-byte digest itself.
 
-    __slots__ = ("main",)
+    ``main`` and ``all`` (the 2.x names) give it as plain bytes; ``hex()`` and ``str()``
+    its 64 hexadecimal digits. A bytes subclass: built and read without Python calls.
+    """
 
-    def __init__(self, main: bytes):
-        self.main = main
+    __slots__ = ()
 
-    @property
-    def all(self) -> bytes:
-        return self.main
-
-    def hex(self) -> str:
-        return self.main.hex()
-
-    def __eq__(self, other):
-        return isinstance(other, Identifier) and other.main == self.main
-
-    def __hash__(self):
-        return hash(self.main)
+    main = property(bytes)
+    all = property(bytes)
 
     def __str__(self):
-        return self.main.hex()
+        return self.hex()
 
     def __repr__(self):
-        return f"Identifier({self.main.hex()})"
+        return f"Identifier({self.hex()})"
 
 
-class _Hasher:
-    """One top-level computation: the stack of configs (cycles), InstanceConfig tracking."""
+class _Hasher(dict):
+    """One top-level computation.
 
-    __slots__ = ("stack", "ids", "instances", "cycle_to_root")
+    The dict itself maps id -> config for the configs being hashed, outermost first
+    (cycle references); ``instances`` tracks InstanceConfig objects by digest.
+    """
 
-    def __init__(self):
-        self.stack = []
-        self.ids = set()  # ids of the configs in the stack (cycle check)
-        self.instances = {}
-        self.cycle_to_root = False
+    # Class-level defaults, no __init__: creating a hasher costs no Python call
+    instances = None
+    cycle_to_root = False
+
+    @property
+    def stack(self) -> list:
+        return list(self.values())
 
     # -- configs -----------------------------------------------------------------
 
@@ -74,43 +70,46 @@ class _Hasher:
         """Digest of cfg; arguments named in `skip` are left out (partial identifiers)."""
         xpm = cfg.__xpm__
         otype = xpm.xpmtype
-        plan = otype.hash_plan
-        if plan is None:
-            from .hashplan import compile_plan
-
-            plan = otype.hash_plan = compile_plan(otype)
         if otype.deprecated:
             from .deprecation import converted
 
             conv = converted(cfg)
             if conv is not cfg:
                 return self.digest(conv)
-        stack = self.stack
-        stack.append(cfg)
-        self.ids.add(id(cfg))
+        if skip:
+            return self.partial_digest(cfg, xpm, otype, skip)
+        plan = otype.hash_plan
+        if plan is None:
+            from .hashplan import compile_plan
+
+            plan = otype.hash_plan = compile_plan(otype)
+        return plan(self, cfg, xpm)
+
+    def partial_digest(self, cfg, xpm, otype, skip) -> bytes:
+        """The digest without the arguments named in `skip` (same layout as the plan's)."""
+        key = id(cfg)
+        self[key] = cfg
         buf = bytearray(b"\x00")
         if xpm.task is not None:
             buf += b"\x08"
             self.nested(xpm.task, buf)
         buf += otype.identifier_bytes
         values = xpm.values
-        if skip:
-            for arg in otype.sorted_arguments:
-                if not (arg.hash_static_skip or arg.name in skip):
-                    self.argument(arg, values.get(arg.name, MISSING), buf)
-        else:
-            plan(self, values, buf)
+        for arg in otype.sorted_arguments:
+            if not (arg.hash_static_skip or arg.name in skip):
+                self.argument(arg, values.get(arg.name, MISSING), buf)
         if xpm.init_tasks:
-            buf += b"\x0c"
-            for t in xpm.init_tasks:
-                self.nested(t, buf)
-        stack.pop()
-        self.ids.discard(id(cfg))
+            self.init_tasks(xpm.init_tasks, buf)
+        del self[key]
         return sha256(buf).digest()
+
+    def init_tasks(self, tasks, buf):
+        buf += b"\x0c"
+        for t in tasks:
+            self.nested(t, buf)
 
     def argument(self, arg, value, buf):
         """Encode one argument, with every rule (skips, defaults, meta, errors)."""
-        stack = self.stack
         if arg.kind is META:
             # A Meta holding a config explicitly marked setmeta(False) is hashed
             if not (value is not MISSING and _meta_flag(value) is False):
@@ -119,6 +118,7 @@ class _Hasher:
             if arg.kind is CONSTANT:
                 value = arg.default
             elif arg.required:
+                stack = self.stack
                 ucls = type(stack[-1]).__xpm_user_class__
                 raise IdentifierError(
                     f"{_path(stack)}.{arg.name}: required parameter not set"
@@ -142,21 +142,21 @@ class _Hasher:
         try:
             self.encode(value, buf)
         except IdentifierError as e:
-            raise IdentifierError(_prefix(e, f"{_path(stack)}.{arg.name}")) from None
+            raise IdentifierError(_prefix(e, f"{_path(self.stack)}.{arg.name}")) from None
         except StructError:
             raise IdentifierError(
-                f"{_path(stack)}.{arg.name}: integer out of the signed 64-bit range"
+                f"{_path(self.stack)}.{arg.name}: integer out of the signed 64-bit range"
                 " (identifiers encode ints on 8 bytes)"
             ) from None
         except UnicodeEncodeError as e:
             raise IdentifierError(
-                f"{_path(stack)}.{arg.name}: string cannot be encoded in UTF-8 ({e.reason})"
+                f"{_path(self.stack)}.{arg.name}: string cannot be encoded in UTF-8 ({e.reason})"
             ) from None
 
     def nested(self, child, buf):
         """Encode a config met as a value: ``00 <digest>`` or a cycle reference."""
-        if id(child) in self.ids:
-            stack = self.stack
+        if id(child) in self:
+            stack = list(self.values())
             for i, c in enumerate(stack):
                 if c is child:
                     buf += b"\x00\x0b"
@@ -164,26 +164,31 @@ class _Hasher:
                     if i == 0:
                         self.cycle_to_root = True
                     return
-        xpm = child.__xpm__
-        d = xpm._identifier
+        d = child.__xpm__._identifier
         if d is None:
             d = self.digest(child)
         buf += b"\x00"
         buf += d
         if type(child).__xpm_instance__:
-            objects = self.instances.get(d)
-            if objects is None:
-                self.instances[d] = [child]
-                return
-            for k, o in enumerate(objects):
-                if o is child:
-                    break
-            else:
-                k = len(objects)
-                objects.append(child)
-            if k:
-                buf += b"\x0d"
-                buf += _pack_q(k)
+            self.instance_position(child, d, buf)
+
+    def instance_position(self, child, d, buf):
+        """InstanceConfig: the n-th distinct object with digest d (n > 0) adds ``0d <n>``."""
+        if self.instances is None:
+            self.instances = {}
+        objects = self.instances.get(d)
+        if objects is None:
+            self.instances[d] = [child]
+            return
+        for k, o in enumerate(objects):
+            if o is child:
+                break
+        else:
+            k = len(objects)
+            objects.append(child)
+        if k:
+            buf += b"\x0d"
+            buf += _pack_q(k)
 
     # -- values ------------------------------------------------------------------
 

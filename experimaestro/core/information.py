@@ -1,5 +1,7 @@
 """``cfg.__xpm__``: the state of one configuration object (values, seal, tags, task)."""
 
+from weakref import ref as weakref
+
 from .arguments import CONSTANT, MISSING
 from .errors import Invalid, SealedError, ValidationError
 
@@ -36,10 +38,26 @@ class ConfigInformation:
     submitted = False
     dependencies = None
 
-    def __init__(self, pyobject, xpmtype):
-        self.pyobject = pyobject
-        self.xpmtype = xpmtype
-        self.values = {}
+    # No __init__: compiled constructors build it with ``ConfigInformation()`` (no
+    # Python-level call) and set these three attributes themselves.
+    # The config is held through a weak reference: config <-> information would be a
+    # reference cycle, and 100,000 configs in cycles make every garbage collection slow.
+    _ref = None
+    xpmtype = None
+    values = None
+
+    @property
+    def pyobject(self):
+        """The configuration object this information belongs to."""
+        return self._ref()
+
+    @classmethod
+    def of(cls, pyobject, xpmtype, values=None) -> "ConfigInformation":
+        info = cls()
+        info._ref = weakref(pyobject)
+        info.xpmtype = xpmtype
+        info.values = {} if values is None else values
+        return info
 
     # -- values ------------------------------------------------------------------
 
@@ -134,8 +152,9 @@ class ConfigInformation:
 
     def clone_for(self, new, clone):
         """State of a copy (used for config defaults): same values, unsealed."""
-        info = ConfigInformation(new, self.xpmtype)
-        info.values = {k: clone(v) for k, v in self.values.items()}
+        info = ConfigInformation.of(
+            new, self.xpmtype, {k: clone(v) for k, v in self.values.items()}
+        )
         info.meta = self.meta
         info._tags = dict(self._tags) if self._tags else None
         return info

@@ -1,15 +1,18 @@
 """The constructor of a configuration class (``Cls.C(...)``), compiled once per class.
 
 Keyword parameters named after the fields let Python bind the values; a value of exactly
-the declared scalar type is stored as it is, anything else goes through
+the declared scalar type is stored as it is (a list of such values, as a copy), anything
+else goes through
 ``ConfigInformation.set`` (checks, conversion, tags). Same behaviour as
 ``ConfigMixin.__init__``, which it replaces on generated classes.
 """
 
 import keyword
+from weakref import ref as weakref
 
-from .arguments import MISSING
+from .arguments import CONSTANT, MISSING
 from .information import ConfigInformation
+from .types import ConfigType, ListType, _SCALARS
 
 
 def compile_init(otype):
@@ -17,7 +20,7 @@ def compile_init(otype):
     names = list(otype.arguments)
     if any(keyword.iskeyword(n) or n.startswith("_xpm_") for n in names):
         return None  # unusual names: keep the generic constructor
-    ns = {"MISSING": MISSING, "Info": ConfigInformation, "otype": otype,
+    ns = {"MISSING": MISSING, "Info": ConfigInformation, "otype": otype, "weakref": weakref,
           "static": otype.static_defaults, "dynamic": otype.dynamic_defaults}
     params = "".join(f", {n}=MISSING" for n in names)
     lines = [
@@ -26,7 +29,9 @@ def compile_init(otype):
         "    if _xpm_args:",
         "        raise TypeError(f'{otype.configtype.__qualname__}.C() takes keyword arguments"
         " only (the parameters), got {len(_xpm_args)} positional argument(s)')",
-        "    _xpm = Info(_xpm_self, otype)",
+        "    _xpm = Info()",
+        "    _xpm._ref = weakref(_xpm_self)",
+        "    _xpm.xpmtype = otype",
         "    _xpm_self.__dict__['__xpm__'] = _xpm",
         "    _xpm_values = dict(static)" if otype.static_defaults else "    _xpm_values = {}",
     ]
@@ -38,12 +43,31 @@ def compile_init(otype):
         arg = otype.arguments[name]
         ns[f"a{i}"] = arg
         lines.append(f"    if {name} is not MISSING:")
-        if arg.exact_type is not None:
+        if arg.kind is CONSTANT:
+            lines.append(f"        _xpm.set(a{i}, {name})")  # raises unless equal
+        elif arg.exact_type is not None:
             ns[f"e{i}"] = arg.exact_type
             lines += [f"        if type({name}) is e{i}:",
                       f"            _xpm_values[{name!r}] = {name}",
                       "        else:",
                       f"            _xpm.set(a{i}, {name})"]
+        elif isinstance(arg.type, ListType) and type(arg.type.inner) in _SCALARS:
+            # A list whose items all have the declared scalar type: stored as a copy
+            ns[f"only{i}"] = {_SCALARS[type(arg.type.inner)]}
+            lines += [f"        if type({name}) is list and {{*map(type, {name})}} == only{i}:",
+                      f"            _xpm_values[{name!r}] = {name}[:]",
+                      "        else:",
+                      f"            _xpm.set(a{i}, {name})"]
+        elif isinstance(arg.type, ConfigType):
+            # Config classes already accepted for this field (tasks excepted: whether a
+            # task was submitted is checked on each value)
+            ns[f"ok{i}"] = accepted = set()
+            ns[f"accept{i}"] = _accepting(accepted)
+            lines += [f"        if type({name}) in ok{i}:",
+                      f"            _xpm_values[{name!r}] = {name}",
+                      "        else:",
+                      f"            _xpm.set(a{i}, {name})",
+                      f"            accept{i}({name})"]
         else:
             lines.append(f"        _xpm.set(a{i}, {name})")
     lines += ["    if _xpm_others:",
@@ -52,3 +76,15 @@ def compile_init(otype):
     code = "\n".join(lines) + "\n"
     exec(compile(code, f"<constructor of {otype.identifier}>", "exec"), ns)
     return ns["__init__"]
+
+
+def _accepting(accepted: set):
+    """Remember the class of a value a config field accepted (not for task classes)."""
+
+    def accept(value):
+        cls = type(value)
+        otype = cls.__dict__.get("_xpm_objecttype")
+        if otype is not None and not otype.task and cls.__dict__.get("_xpm_config_class") is cls:
+            accepted.add(cls)
+
+    return accept
