@@ -429,8 +429,21 @@ class SubmitHook(ABC):
     """Hook called before a job is submitted (e.g. to change its environment).
 
     Subclasses implement ``process(job, launcher)`` and ``spec()`` (a hashable tuple used
-    for equality).
+    for equality). An instance decorates configuration classes (``@needs_java(11)``):
+    every job whose task is, or holds, a configuration of such a class (or of a subclass)
+    is processed by the hook when it is submitted, before its folder is written.
     """
+
+    def __call__(self, cls):
+        if not getattr(cls, "__xpm_config_class__", False):
+            raise TypeError(
+                f"{type(self).__qualname__}(...) decorates configuration classes"
+                f" (Config or Task subclasses), not {cls!r}"
+            )
+        hooks = cls.__dict__.get("__xpm_submit_hooks__", ())
+        if self not in hooks:
+            type.__setattr__(cls, "__xpm_submit_hooks__", hooks + (self,))
+        return cls
 
     @abstractmethod
     def process(self, job, launcher):
@@ -445,3 +458,16 @@ class SubmitHook(ABC):
 
     def __hash__(self):
         return hash((type(self), self.spec()))
+
+    def __repr__(self):
+        return f"{type(self).__qualname__}({self.spec()!r})"
+
+
+def submit_hooks_of(cls) -> tuple:
+    """The submit hooks of a configuration class and of its base classes."""
+    hooks = ()
+    for klass in reversed(cls.__mro__):
+        for hook in klass.__dict__.get("__xpm_submit_hooks__", ()):
+            if hook not in hooks:
+                hooks += (hook,)
+    return hooks

@@ -6,6 +6,7 @@ from experimaestro.core.config import LightweightTask, Task
 from experimaestro.core.identifier import identifier_of
 from experimaestro.core.information import iter_configs
 from experimaestro.core.outputs import task_output
+from experimaestro.core.types import submit_hooks_of
 
 
 class GenerationContext:
@@ -72,6 +73,7 @@ def submit_task(task, *, workspace=None, launcher=None, run_mode=None, init_task
             xpm.job = existing
             _generate_paths(task, GenerationContext(existing))
             return existing.output
+    _run_submit_hooks(task, job, _launcher_of(job, xp))
     xpm.job = job
     _generate_paths(task, GenerationContext(job))
     job.output = task_output(task)
@@ -84,8 +86,22 @@ def submit_task(task, *, workspace=None, launcher=None, run_mode=None, init_task
     return job.output
 
 
-def _generate_paths(task, context):
-    """Fill the PathGenerator fields of the task and of the configs it holds."""
+def _launcher_of(job, xp):
+    """The launcher that will run the job (what submit hooks are given)."""
+    if job.launcher is not None:
+        return job.launcher
+    if job.workspace.launcher is not None:
+        return job.workspace.launcher
+    if xp is not None and xp.scheduler is not None:
+        return xp.scheduler.default_launcher
+    from experimaestro.launchers.direct import DirectLauncher
+
+    return DirectLauncher()
+
+
+def _own_configs(task):
+    """The task and the configurations it holds, each once (another task held as a
+    parameter is yielded, but not what it holds: it has its own job)."""
     seen = set()
     todo = [task]
     while todo:
@@ -93,12 +109,40 @@ def _generate_paths(task, context):
         if id(cfg) in seen:
             continue
         seen.add(id(cfg))
+        yield cfg
+        if cfg is not task and cfg.__xpm__.xpmtype.task:
+            continue
+        for value in cfg.__xpm__.values.values():
+            if value is not None:
+                todo.extend(iter_configs(value))
+
+
+def _generate_paths(task, context):
+    """Fill the PathGenerator fields of the task and of the configs it holds."""
+    for cfg in _own_configs(task):
         xpm = cfg.__xpm__
         if cfg is not task and xpm.xpmtype.task:
             continue  # another task: it has its own folder
         for name, arg in xpm.xpmtype.arguments.items():
-            value = xpm.values.get(name)
-            if arg.generator is not None and value is None:
+            if arg.generator is not None and xpm.values.get(name) is None:
                 xpm.values[name] = arg.generator(context, cfg)
-            elif value is not None:
-                todo.extend(iter_configs(value))
+
+
+def _run_submit_hooks(task, job, launcher):
+    """Let the SubmitHooks of the task's classes (and of the configs it holds) process
+    the job, each hook once."""
+    hooks = []
+    for cfg in _own_configs(task):
+        if cfg is not task and cfg.__xpm__.xpmtype.task:
+            continue
+        for hook in submit_hooks_of(type(cfg)):
+            if hook not in hooks:
+                hooks.append(hook)
+    for hook in hooks:
+        try:
+            hook.process(job, launcher)
+        except Exception as e:
+            raise RuntimeError(
+                f"submit hook {hook!r} failed for {job.relpath}: {type(e).__name__}: {e}"
+                " (nothing was written for this job)"
+            ) from e

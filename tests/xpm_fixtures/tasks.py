@@ -5,7 +5,16 @@ import time
 from pathlib import Path
 from typing import Optional
 
-from experimaestro import Config, GracefulTimeout, Meta, Param, ResumableTask, Task, field
+from experimaestro import (
+    Config,
+    GracefulTimeout,
+    Meta,
+    Param,
+    ResumableTask,
+    SubmitHook,
+    Task,
+    field,
+)
 
 
 def _append(path, line: str):
@@ -106,6 +115,40 @@ class Env(Task):
         Path("env.txt").write_text(
             "\n".join(f"{n}={os.environ.get(n, '<unset>')}" for n in self.names)
         )
+
+
+class sets_env(SubmitHook):
+    """Sets an environment variable of the job; counts its calls in `calls`."""
+
+    calls: list = []
+
+    def __init__(self, name: str, value: str):
+        self.name, self.value = name, value
+
+    def spec(self):
+        return (self.name, self.value)
+
+    def process(self, job, launcher):
+        sets_env.calls.append((self.name, job.name, type(launcher).__name__))
+        job.environ[self.name] = self.value
+
+
+@sets_env("XPM_HOOKED", "from-hook")
+class HookedEnv(Env):
+    pass
+
+
+class HookedEnvChild(HookedEnv):
+    pass
+
+
+@sets_env("XPM_HOOKED_MODEL", "model")
+class HookedModel(Config):
+    size: Param[int] = 1
+
+
+class EnvWithModels(Env):
+    models: Param[list[HookedModel]]
 
 
 class Resumable(ResumableTask):
