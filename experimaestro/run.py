@@ -101,6 +101,7 @@ def _execute(jobdir, done, failed, pidfile) -> int:
         for init in init_tasks:
             init.instance(objects=memo).execute()
         instance = task.instance(objects=memo)
+        env.task = instance
         started = time.time()
         instance.execute()
         _write_atomic(done, "")

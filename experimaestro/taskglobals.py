@@ -14,7 +14,8 @@ class Env:
         self.workspace: Optional[Path] = None
         self.launcher_info = None
         self.slave = False
-        self._outputs = []
+        #: the task being run in this process (the instance whose execute() runs)
+        self.task = None
 
     @staticmethod
     def instance() -> "Env":
@@ -35,4 +36,18 @@ class Env:
         return xp.workspace.path / "config"
 
     def register_output(self, config, method, args, kwargs):
-        self._outputs.append((config, method, args, kwargs))
+        """Announce a dynamic output: one JSON line in the job folder, read by the
+        experiment that watches it (``watch_output``)."""
+        from experimaestro.core.outputs import DYNAMIC_OUTPUTS_FILE, output_record
+
+        if self.taskpath is None or self.task is None:
+            raise RuntimeError(
+                "register_task_output() is called by a task while it runs (in its job);"
+                " here no task is running"
+            )
+        line = output_record(self.task, method, args, kwargs)
+        path = Path(self.taskpath) / DYNAMIC_OUTPUTS_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # One write of a whole line: a reader never sees half a record as complete
+        with open(path, "a") as f:
+            f.write(line + "\n")

@@ -443,7 +443,9 @@ class Task(LightweightTask):
     """Base class of tasks: configurations with ``execute()``, run as jobs."""
 
     def watch_output(self, method, callback):
-        """Call ``callback`` each time the running task produces ``method``'s output."""
+        """Call ``callback(output)`` for each output of ``method`` (a method of the task
+        or of a configuration it holds) that the running task announces with
+        ``register_task_output``; callbacks run in the experiment's thread while it waits."""
         self._job_or_fail().watch_output(method, callback)
 
 

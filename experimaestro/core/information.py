@@ -33,6 +33,8 @@ class ConfigInformation:
     meta = None
     task = None
     init_tasks = None
+    #: an output announced by a running task (see core/outputs.py)
+    dynamic_output = False
     _tags = None
     job = None
     submitted = False

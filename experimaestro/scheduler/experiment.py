@@ -61,6 +61,7 @@ class experiment:
         self._tokens: Dict[str, object] = {}
         self._link_dirs: set = set()
         self._jobs_log = None
+        self._outputs = None
 
     # -- current experiment ------------------------------------------------------
 
@@ -171,13 +172,32 @@ class experiment:
             self._jobs_log = open(self.run_path / "jobs.jsonl", "a", buffering=1)
         self._jobs_log.write(json.dumps(line, default=str) + "\n")
 
+    @property
+    def dynamic_outputs(self):
+        """The jobs watched with ``watch_output`` (created on first use)."""
+        if self._outputs is None:
+            from .dynamic_outputs import DynamicOutputs
+
+            self._outputs = DynamicOutputs()
+        return self._outputs
+
     def wait(self):
         """Wait until every submitted job has ended (transient jobs not needed so far end
-        as skipped)."""
-        if self.scheduler is not None:
-            self.scheduler.end_of_submissions()
-            self.scheduler.wait_all()
-            self.scheduler.reopen_submissions()
+        as skipped). Meanwhile the outputs watched with ``watch_output`` are delivered to
+        their callbacks, here, and the jobs that callbacks submit are waited for too."""
+        while True:
+            outputs = self._outputs
+            if outputs is not None and self.scheduler is not None:
+                while outputs.pending():
+                    self.scheduler.wait_all(timeout=0.5)
+                    outputs.poll()
+            if self.scheduler is not None:
+                self.scheduler.end_of_submissions()
+                self.scheduler.wait_all()
+                self.scheduler.reopen_submissions()
+            # The last outputs of the jobs that ended; their callbacks may submit more
+            if outputs is None or not outputs.poll():
+                return
 
     # -- context -----------------------------------------------------------------
 
@@ -267,6 +287,14 @@ class experiment:
         write_atomic(path, json.dumps(info, indent=1))
 
     def __exit__(self, exc_type, exc, tb):
+        error = None
+        if exc_type is None and self._outputs is not None:
+            # Callbacks of watched outputs run while the experiment is still current
+            try:
+                self.wait()
+            except BaseException as e:  # noqa: BLE001 - re-raised below, after cleaning up
+                error = e
+                exc_type = type(e)
         with experiment._lock:
             if self in experiment._current:
                 experiment._current.remove(self)
@@ -299,6 +327,8 @@ class experiment:
             finally:
                 if self._xp_lock is not None:
                     self._xp_lock.release()
+        if error is not None:
+            raise error
         if exc_type is None and failures:
             from experimaestro.exceptions import FailedExperiment
 

@@ -57,7 +57,6 @@ class Job:
         self.ended_at: Optional[float] = None
         self._finished = threading.Event()
         self._on_completed: List[Callable] = []
-        self._watched: list = []
         self.scheduler = None
 
     # -- files -----------------------------------------------------------------
@@ -176,7 +175,14 @@ class Job:
             self._on_completed.append(callback)
 
     def watch_output(self, method, callback):
-        self._watched.append((method, callback))
+        """Call ``callback(output)`` for each output of ``method`` (a method of the task or
+        of a configuration it holds) announced by the running task."""
+        from .experiment import experiment
+
+        xp = experiment.current_or_none()
+        if xp is None:
+            raise RuntimeError("watch_output() needs the experiment the task was submitted in")
+        xp.dynamic_outputs.watch(self.config, method, callback)
 
     def __repr__(self):
         return f"Job({self.relpath}, {self.state.value})"

@@ -125,11 +125,19 @@ class Scheduler:
         for job in jobs:
             self._start(job)
 
-    def wait_all(self):
-        """Block until every submitted job has ended."""
+    def wait_all(self, timeout: Optional[float] = None) -> bool:
+        """Block until every submitted job has ended (at most `timeout` seconds); returns
+        whether they all have."""
+        deadline = None if timeout is None else time.monotonic() + timeout
         with self._cv:
             while self._unfinished:
-                self._cv.wait(0.5)
+                wait = 0.5
+                if deadline is not None:
+                    wait = min(wait, deadline - time.monotonic())
+                    if wait <= 0:
+                        return False
+                self._cv.wait(wait)
+        return True
 
     def cancel_pending(self):
         """Stop scheduling: jobs not started yet end as cancelled; running ones go on."""
@@ -180,7 +188,8 @@ class Scheduler:
                 continue
             seen.add(id(cfg))
             xpm = cfg.__xpm__
-            if cfg is not job.config:
+            if cfg is not job.config and not xpm.dynamic_output:
+                # (a dynamic output exists once announced: no need to wait for its task)
                 producer = xpm.task if xpm.task is not None else (cfg if xpm.job else None)
                 if producer is not None and producer.__xpm__.job is not None:
                     dep = producer.__xpm__.job

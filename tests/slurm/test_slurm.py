@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from experimaestro import FailedExperiment, experiment
+from experimaestro.launchers.direct import DirectLauncher
 from experimaestro.launchers.slurm import SlurmLauncher, SlurmOptions
-from xpm_fixtures.tasks import Add, Checkpointed, Fail, Wait
+from xpm_fixtures.tasks import Add, Checkpointed, Evaluate, Fail, Train, Validation, Wait
 
 from scheduler.helpers import driver, executions
 
@@ -46,6 +47,24 @@ def test_dependency_chain(tmp_path, slurm_bin):
         last.submit()
     assert (last.__xpm__.job.path / "result.txt").read_text() == "5"
     assert len(slurm_bin.calls("sbatch")) == 3
+
+
+def test_dynamic_outputs_of_a_slurm_job(tmp_path, slurm_bin):
+    # Train (Slurm) waits after its first checkpoint until the evaluation of that
+    # checkpoint, submitted by the callback (local), has run
+    release = tmp_path / "release"
+    steps = []
+
+    def evaluate(checkpoint):
+        steps.append(checkpoint.step)
+        Evaluate.C(checkpoint=checkpoint, release=release).submit(launcher=DirectLauncher())
+
+    with experiment(tmp_path / "ws", "outputs", launcher=launcher(slurm_bin)):
+        train = Train.C(steps=2, validation=Validation.C(), release=release)
+        train.submit()
+        train.watch_output(train.validation.checkpoint, evaluate)
+    assert steps == [1, 2]
+    assert release.read_text() == "go"
 
 
 def test_many_tasks_as_arrays(tmp_path, slurm_bin):
@@ -114,6 +133,7 @@ def test_rerun_after_cancelling_half_resubmits_only_the_missing(tmp_path, slurm_
 DRIVER = """
 import sys
 from experimaestro import experiment
+from experimaestro.launchers.direct import DirectLauncher
 from experimaestro.launchers.slurm import SlurmLauncher, SlurmOptions
 from xpm_fixtures.tasks import Wait
 ws, release, binpath = sys.argv[1], sys.argv[2], sys.argv[3]

@@ -199,3 +199,55 @@ class Checkpointed(ResumableTask):
             done += 1
             checkpoint.write_text(str(done))
         Path("result.txt").write_text(f"{done} after {attempt} attempts")
+
+
+# -- dynamic outputs (register_task_output / watch_output)
+
+
+class Checkpoint(Config):
+    step: Param[int]
+
+
+class Validation(Config):
+    every: Param[int] = 1
+
+    def checkpoint(self, dep, step: int):
+        return dep(Checkpoint.C(step=step))
+
+
+class Train(Task):
+    """Announces a checkpoint at each step; after the first one, waits (at most 60 s) for
+    the file `release` if given."""
+
+    steps: Param[int]
+    validation: Param[Validation]
+    release: Meta[Optional[Path]] = None
+
+    def execute(self):
+        for step in range(1, self.steps + 1):
+            Path(f"checkpoint-{step}.txt").write_text(str(step))
+            self.register_task_output(self.validation.checkpoint, step=step)
+            if step == 1 and self.release is not None:
+                deadline = time.time() + 60
+                while not Path(self.release).exists():
+                    if time.time() > deadline:
+                        raise TimeoutError("not released: the evaluation did not run")
+                    time.sleep(0.05)
+
+
+class BadOutput(Task):
+    validation: Param[Validation]
+
+    def execute(self):
+        self.register_task_output(self.validation.checkpoint, step=Path("/not/json"))
+
+
+class Evaluate(Task):
+    checkpoint: Param[Checkpoint]
+    release: Meta[Optional[Path]] = None
+
+    def execute(self):
+        _append("executions.txt", str(os.getpid()))
+        Path("evaluated.txt").write_text(str(self.checkpoint.step))
+        if self.release is not None:
+            Path(self.release).write_text("go")
