@@ -39,12 +39,14 @@ class experiment:
                  project_paths: Optional[List[Path]] = None, wait_for_quit: bool = False,
                  dirty_git: DirtyGitAction = DirtyGitAction.WARN, no_db: bool = False,
                  no_environmental_impact: bool = False):
-        from experimaestro.settings import workspace_from_env
+        from experimaestro.settings import WorkspaceSettings, workspace_from_env
 
         path, ws_env = workspace_from_env(env)
         self.name = name
         self.run_mode = RunMode.parse(run_mode) if run_mode is not None else RunMode.NORMAL
-        self.workspace = Workspace(path, launcher=launcher, run_mode=self.run_mode, env=ws_env)
+        settings = env if isinstance(env, WorkspaceSettings) else None
+        self.workspace = Workspace(path, launcher=launcher, run_mode=self.run_mode, env=ws_env,
+                                   settings=settings)
         self.launcher = launcher
         self.register_signals = register_signals
         self.project_paths = project_paths

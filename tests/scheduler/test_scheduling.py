@@ -122,6 +122,18 @@ def test_resumable_task_gives_up_after_max_retries(tmp_path):
     assert executions(task.__xpm__.job.path) == 2
 
 
+def test_max_retries_defaults_to_the_workspace_settings(tmp_path):
+    from experimaestro.settings import WorkspaceSettings
+
+    settings = WorkspaceSettings(id="main", path=tmp_path / "ws", max_retries=2)
+    with pytest.raises(FailedExperiment, match=r"\[timeout\]"):
+        with experiment(settings, "resume"):
+            task = Resumable.C(attempts=10)
+            task.submit()
+    assert task.__xpm__.job.max_retries == 2
+    assert executions(task.__xpm__.job.path) == 3
+
+
 def test_dry_run_writes_nothing(tmp_path, capsys):
     ws = tmp_path / "ws"
     with experiment(ws, "dry", run_mode=RunMode.DRY_RUN):
