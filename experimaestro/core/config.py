@@ -255,9 +255,23 @@ class ConfigMixin:
         return self.__xpm__.tags()
 
     def instance(self, context=None, *, objects=None, keep: bool = True):
-        """An object of the value class, with the values of this configuration."""
+        """An object of the value class, with the values of this configuration.
+
+        `context` (e.g. ``experimaestro.xpmutils.DirectoryContext(folder)``) gives the
+        folder where unset PathGenerator fields are generated, as a job folder would.
+        """
         from .instance import make_instance
 
+        if context is not None:
+            from .generators import ConfigWalkContext, generate_paths
+
+            if not isinstance(context, ConfigWalkContext):
+                raise TypeError(
+                    f"instance(context=...): expected a ConfigWalkContext such as"
+                    f" experimaestro.xpmutils.DirectoryContext(folder), got"
+                    f" {type(context).__name__}"
+                )
+            generate_paths(self, context)
         return make_instance(self, objects if objects is not None else {}, keep)
 
     def copy(self):

@@ -1,9 +1,55 @@
 """Paths generated inside the job folder (``field(default_factory=PathGenerator(...))``)."""
 
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Optional, Union
 
-__all__ = ["PathGenerator", "pathgenerator"]
+__all__ = ["ConfigWalkContext", "PathGenerator", "pathgenerator", "generate_paths"]
+
+
+class ConfigWalkContext:
+    """Where generated values go: ``path`` is the job folder (or any folder given by the
+    user, see ``experimaestro.xpmutils.DirectoryContext``).
+
+    A configuration held by the task generates its paths in ``out/<field>/...`` below
+    ``path`` (the field path from the task, list indices and dict keys included), so that
+    two held configurations never share a generated file (the layout of experimaestro 2.x).
+    """
+
+    def __init__(self):
+        self._configpath: Optional[Path] = None
+
+    @property
+    def path(self) -> Path:
+        raise AssertionError(f"{type(self).__name__} does not define a folder for generated paths")
+
+    @property
+    def jobpath(self) -> Path:
+        return self.path
+
+    @property
+    def task(self):
+        return None
+
+    def currentpath(self) -> Path:
+        """The folder of the configuration being generated."""
+        return self.path / self._configpath if self._configpath else self.path
+
+    def partial_path(self, partial, config) -> Path:
+        raise AssertionError(
+            f"{type(self).__name__}: paths shared through partial(...) need a workspace"
+            " (they are generated when the task is submitted)"
+        )
+
+    @contextmanager
+    def push(self, key: str):
+        """Generate the values of a nested configuration (below ``out/<key>``)."""
+        previous = self._configpath
+        self._configpath = (Path("out") if previous is None else previous) / str(key)
+        try:
+            yield key
+        finally:
+            self._configpath = previous
 
 
 class PathGenerator:
@@ -29,9 +75,13 @@ class PathGenerator:
                 "PathGenerator: a path can only be generated when the task is submitted"
                 " (its job folder is then known)"
             )
-        base = context.partial_path(self.partial, config) if self.partial else context.jobpath
+        if self.partial is not None:
+            base = context.partial_path(self.partial, config)
+        else:
+            current = getattr(context, "currentpath", None)
+            base = current() if current is not None else context.jobpath
         if callable(self.path) and not isinstance(self.path, (str, Path)):
-            return Path(self.path(context, config))
+            return base / self.path(context, config)
         return base / self.path if self.path else base
 
     def __repr__(self):
@@ -44,3 +94,44 @@ class pathgenerator(PathGenerator):
 
 def pathgenerator_marker_default(marker) -> Optional[PathGenerator]:
     return marker if isinstance(marker, PathGenerator) else None
+
+
+def generate_paths(root, context) -> None:
+    """Fill the unset PathGenerator fields of `root` and of the configurations it holds.
+
+    The walk goes depth first, in the order the fields are declared; a configuration
+    reached twice generates its paths at its first position. Other tasks held as
+    parameters are skipped: they have their own job folder.
+    """
+    seen = set()
+
+    def visit(cfg):
+        if id(cfg) in seen:
+            return
+        seen.add(id(cfg))
+        xpm = cfg.__xpm__
+        values = xpm.values
+        for name, arg in xpm.xpmtype.arguments.items():
+            if arg.generator is not None and values.get(name) is None:
+                values[name] = arg.generator(context, cfg)
+        for name in xpm.xpmtype.arguments:
+            value = values.get(name)
+            if isinstance(value, (list, dict)) or getattr(value, "__xpm__", None) is not None:
+                with context.push(name):
+                    walk(value)
+
+    def walk(value):
+        xpm = getattr(value, "__xpm__", None)
+        if xpm is not None:
+            if not xpm.xpmtype.task:
+                visit(value)
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                with context.push(str(i)):
+                    walk(v)
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                with context.push(str(k)):
+                    walk(v)
+
+    visit(root)

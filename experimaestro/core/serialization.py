@@ -10,13 +10,14 @@ import importlib
 import json
 import sys
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Union
+from typing import Any, Callable, Dict, List, Optional, Protocol, Union
 
 from .arguments import MISSING
 
 __all__ = [
     "SerializationContext",
     "SerializedPath",
+    "SerializedPathLoader",
     "ObjectStore",
     "state_dict",
     "from_state_dict",
@@ -39,6 +40,13 @@ class SerializedPath:
     def __init__(self, path: Union[str, Path], is_folder: bool = False):
         self.path = Path(path)
         self.is_folder = is_folder
+
+
+class SerializedPathLoader(Protocol):
+    """What ``load``/``deserialize`` accept instead of a folder: a function that maps a
+    stored relative path to a real file or folder."""
+
+    def __call__(self, path: Union[Path, str, SerializedPath]) -> Path: ...
 
 
 class ObjectStore(dict):

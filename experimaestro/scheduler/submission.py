@@ -3,18 +3,27 @@
 from pathlib import Path
 
 from experimaestro.core.config import LightweightTask, Task
+from experimaestro.core.generators import ConfigWalkContext, generate_paths
 from experimaestro.core.identifier import identifier_of
 from experimaestro.core.information import iter_configs
 from experimaestro.core.outputs import task_output
 from experimaestro.core.types import submit_hooks_of
 
 
-class GenerationContext:
+class GenerationContext(ConfigWalkContext):
     """What a PathGenerator needs: the job folder (and the workspace for partials)."""
 
     def __init__(self, job):
+        super().__init__()
         self.job = job
-        self.jobpath = job.path
+
+    @property
+    def path(self) -> Path:
+        return self.job.path
+
+    @property
+    def task(self):
+        return self.job.config
 
     def partial_path(self, spec, config) -> Path:
         from experimaestro.core.partial import partial_identifier
@@ -73,11 +82,11 @@ def submit_task(task, *, workspace=None, launcher=None, run_mode=None, init_task
         if existing is not None:
             # The same task again: share the job, but give this config its paths too
             xpm.job = existing
-            _generate_paths(task, GenerationContext(existing))
+            generate_paths(task, GenerationContext(existing))
             return existing.output
     _run_submit_hooks(task, job, _launcher_of(job, xp))
     xpm.job = job
-    _generate_paths(task, GenerationContext(job))
+    generate_paths(task, GenerationContext(job))
     job.output = task_output(task)
     if xp is not None:
         xp.add_job(job)
@@ -117,17 +126,6 @@ def _own_configs(task):
         for value in cfg.__xpm__.values.values():
             if value is not None:
                 todo.extend(iter_configs(value))
-
-
-def _generate_paths(task, context):
-    """Fill the PathGenerator fields of the task and of the configs it holds."""
-    for cfg in _own_configs(task):
-        xpm = cfg.__xpm__
-        if cfg is not task and xpm.xpmtype.task:
-            continue  # another task: it has its own folder
-        for name, arg in xpm.xpmtype.arguments.items():
-            if arg.generator is not None and xpm.values.get(name) is None:
-                xpm.values[name] = arg.generator(context, cfg)
 
 
 def _run_submit_hooks(task, job, launcher):
