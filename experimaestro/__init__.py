@@ -17,12 +17,15 @@ _LAZY = {
     "setmeta": "experimaestro.core.config",
     "sealed_set": "experimaestro.core.config",
     "copyconfig": "experimaestro.core.config",
+    "Prepare": "experimaestro.core.prepare",
     # fields
     "Param": "experimaestro.core.arguments",
     "Meta": "experimaestro.core.arguments",
     "Option": "experimaestro.core.arguments",
     "Constant": "experimaestro.core.arguments",
     "DataPath": "experimaestro.core.arguments",
+    "OptionalDataPath": "experimaestro.core.arguments",
+    "Choices": "experimaestro.checkers",
     "field": "experimaestro.core.arguments",
     "param_group": "experimaestro.core.arguments",
     "ParameterGroup": "experimaestro.core.arguments",
@@ -56,6 +59,9 @@ _LAZY = {
     "from_task_dir": "experimaestro.core.serialization",
     "SerializationContext": "experimaestro.core.serialization",
     "ObjectStore": "experimaestro.core.serialization",
+    "SerializationLWTask": "experimaestro.core.serializers",
+    "PathSerializationLWTask": "experimaestro.core.serializers",
+    "documentation": "experimaestro.mkdocs.annotations",
     # exceptions
     "GracefulTimeout": "experimaestro.exceptions",
     "TaskCancelled": "experimaestro.exceptions",
@@ -70,15 +76,27 @@ _LAZY = {
     "Launcher": "experimaestro.launchers",
     "DirectLauncher": "experimaestro.launchers.direct",
     "experiment": "experimaestro.scheduler.experiment",
+    "load_xp_info": "experimaestro.scheduler.xpinfo",
+    "ExperimentInfo": "experimaestro.scheduler.xpinfo",
+    "Action": "experimaestro.actions",
+    "Interaction": "experimaestro.actions",
+    "CLIInteraction": "experimaestro.actions",
     "RunMode": "experimaestro.scheduler.workspace",
     "TransientMode": "experimaestro.scheduler.workspace",
     "Workspace": "experimaestro.scheduler.workspace",
 }
 
+# Submodules that client packages reach as attributes (``experimaestro.taskglobals.Env``)
+_SUBMODULES = {"taskglobals"}
+
 
 def __getattr__(name):
     module = _LAZY.get(name)
     if module is None:
+        if name in _SUBMODULES:
+            import importlib
+
+            return importlib.import_module(f"experimaestro.{name}")
         raise AttributeError(f"module 'experimaestro' has no attribute {name!r}")
     import importlib
 

@@ -84,6 +84,7 @@ def analyse(cls) -> ObjectType:
     """Build the ObjectType of a config class (called once per class)."""
     from .generators import PathGenerator, pathgenerator_marker_default
     from .deprecation import DeprecatedParam
+    from experimaestro.checkers import Checker
 
     arguments: dict = {}
     deprecated_params: dict = {}
@@ -107,6 +108,7 @@ def analyse(cls) -> ObjectType:
             is_data = False
             generator = None
             help_text = None
+            checker = None
             for m in markers:
                 if isinstance(m, FieldKind):
                     kind = m
@@ -116,12 +118,15 @@ def analyse(cls) -> ObjectType:
                     generator = m
                 elif isinstance(m, str):
                     help_text = m
+                elif isinstance(m, Checker):
+                    checker = m
                 else:
                     g = pathgenerator_marker_default(m)
                     if g is not None:
                         generator = g
             if kind is None:
-                if is_data:
+                if is_data or checker is not None:
+                    # (x: Annotated[str, Choices([...])] is a parameter, as in 2.x)
                     kind = PARAM
                 elif generator is not None:
                     kind = META
@@ -132,6 +137,7 @@ def analyse(cls) -> ObjectType:
             resolve = _nested_resolver(klass, name)
             arg = Argument(name, type_from_annotation(base, where, resolve), kind, klass)
             arg.is_data = is_data
+            arg.checker = checker
             if help_text:
                 arg._help = help_text
             _read_default(klass, arg, generator, where)
@@ -218,6 +224,13 @@ def _read_default(klass, arg: Argument, generator, where: str, override=False):
                     exc.message(where) + " in the default value of the declaration"
                 ) from None
             raise
+        if arg.checker is not None and not arg.checker.check(value):
+            from .errors import Invalid, ValidationError
+
+            raise ValidationError(
+                Invalid(str(arg.checker), value).message(where)
+                + " in the default value of the declaration"
+            )
         arg.default = value
         arg.ignore_default = ignore_default
         arg.required = False
@@ -230,7 +243,7 @@ def _read_default(klass, arg: Argument, generator, where: str, override=False):
             raise TypeError(f"{where}: a Constant needs a value, e.g. x: Constant[int] = 1")
         arg.required = False
     arg.hash_static_skip = arg.generator is not None or arg.is_path_type
-    if arg.kind is not CONSTANT:
+    if arg.kind is not CONSTANT and arg.checker is None:
         from .types import _SCALARS
 
         arg.exact_type = _SCALARS.get(type(arg.type))

@@ -13,6 +13,7 @@ __all__ = [
     "Option",
     "Constant",
     "DataPath",
+    "OptionalDataPath",
     "field",
     "param_group",
     "ParameterGroup",
@@ -96,6 +97,8 @@ class Constant(_KindAnnotation):
 
 #: A path whose content is copied by :func:`experimaestro.save` / :func:`serialize`
 DataPath = Annotated[Path, DATAPATH]
+#: A DataPath that may be left unset (None)
+OptionalDataPath = Annotated[Optional[Path], DATAPATH]
 
 
 class ParameterGroup:
@@ -215,6 +218,7 @@ class Argument:
         "is_path_type",
         "exact_type",
         "hash_prefix",
+        "checker",
     )
 
     def __init__(self, name, type, kind, owner):
@@ -239,6 +243,8 @@ class Argument:
         self.is_path_type = False
         #: values of exactly this Python type need no check (int, float, str, bool fields)
         self.exact_type = None
+        #: a experimaestro.checkers.Checker given in Annotated[...] (None: only the type)
+        self.checker = None
 
     # Names used by client packages
     @property

@@ -39,6 +39,8 @@ class ConfigInformation:
     job = None
     submitted = False
     dependencies = None
+    #: for a Prepare submitted as a job: the job of its PrepareTask
+    prepare_job = None
 
     # No __init__: compiled constructors build it with ``ConfigInformation()`` (no
     # Python-level call) and set these three attributes themselves.
@@ -94,6 +96,8 @@ class ConfigInformation:
         else:
             try:
                 value = arg.type.validate(value)
+                if arg.checker is not None and not arg.checker.check(value):
+                    raise Invalid(str(arg.checker), value)
             except Invalid as e:
                 raise ValidationError(e.message(self._where(arg.name))) from None
         self.values[arg.name] = value
@@ -235,6 +239,8 @@ def check_graph(root) -> list:
                 continue
             try:
                 arg.type.validate(value)
+                if arg.checker is not None and not arg.checker.check(value):
+                    raise Invalid(str(arg.checker), value)
             except Invalid as e:
                 invalid.append(e.message(f"{path}.{name}"))
             for child_path, child in _children_with_paths(value, f"{path}.{name}"):

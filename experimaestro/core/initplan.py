@@ -43,8 +43,9 @@ def compile_init(otype):
         arg = otype.arguments[name]
         ns[f"a{i}"] = arg
         lines.append(f"    if {name} is not MISSING:")
-        if arg.kind is CONSTANT:
-            lines.append(f"        _xpm.set(a{i}, {name})")  # raises unless equal
+        if arg.kind is CONSTANT or arg.checker is not None:
+            # Constants raise unless equal; checked fields always go through the checks
+            lines.append(f"        _xpm.set(a{i}, {name})")
         elif arg.exact_type is not None:
             ns[f"e{i}"] = arg.exact_type
             lines += [f"        if type({name}) is e{i}:",

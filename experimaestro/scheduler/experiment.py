@@ -2,6 +2,7 @@
 
 import enum
 import json
+import logging
 import os
 import sys
 import threading
@@ -11,6 +12,8 @@ from typing import Dict, List, Optional, Union
 from .jobs import Job, JobState
 from .markers import write_atomic
 from .workspace import RunMode, Workspace
+
+logger = logging.getLogger("xpm.experiment")
 
 __all__ = ["experiment", "DirtyGitAction"]
 
@@ -60,6 +63,8 @@ class experiment:
         self.run_path: Optional[Path] = None
         self._xp_lock = None
         self._services: Dict[str, object] = {}
+        self._prepared: set = set()  # RunMode.PREPARE: identifiers prepared so far
+        self._actions: Dict[str, object] = {}
         self._tokens: Dict[str, object] = {}
         self._link_dirs: set = set()
         self._jobs_log = None
@@ -121,6 +126,38 @@ class experiment:
             setter(self)
         return service
 
+    # -- actions -----------------------------------------------------------------
+
+    def add_action(self, action) -> str:
+        """Record an :class:`~experimaestro.actions.Action` in this run's folder
+        (``actions.jsonl``), to be run later with ``experimaestro actions run``; returns
+        its id (the hex identifier of the action)."""
+        from experimaestro.actions import Action
+        from experimaestro.core.identifier import identifier_of
+        from experimaestro.core.serialization import SerializationContext, state_dict
+
+        if not isinstance(action, Action):
+            raise TypeError(
+                f"add_action: expected an experimaestro.Action configuration, got"
+                f" {type(action).__name__}"
+            )
+        action.__xpm__.seal()
+        action_id = identifier_of(action).hex()
+        if action_id in self._actions:
+            return action_id
+        self._actions[action_id] = action
+        if self.run_path is not None and self.run_mode is RunMode.NORMAL:
+            line = {"action_id": action_id, "description": action.describe(),
+                    "state": state_dict(SerializationContext(), action)}
+            with open(self.run_path / "actions.jsonl", "a") as f:
+                f.write(json.dumps(line) + "\n")
+        return action_id
+
+    @property
+    def actions(self) -> Dict[str, object]:
+        """The actions added in this run (id -> action)."""
+        return self._actions
+
     # -- jobs --------------------------------------------------------------------
 
     def find_job(self, identifier: str) -> Optional[Job]:
@@ -137,13 +174,16 @@ class experiment:
             if state.state == "done":
                 job.set_finished(JobState.DONE)
             return
-        if job.run_mode in (RunMode.GENERATE_ONLY, RunMode.PREPARE):
+        if job.run_mode is RunMode.PREPARE:
+            prepare_now(job, self._prepared)
+            return
+        if job.run_mode is RunMode.GENERATE_ONLY:
             job.prepare()
             self._record(job)
             if job.disk_state().state == "done":
                 job.set_finished(JobState.DONE)
             return
-        if job.disk_state().state == "done":
+        if job.disk_state().state == "done" and output_still_valid(job):
             # Finished earlier (by us or by experimaestro 2.x): nothing to schedule
             self._record(job)
             self.scheduler.add_finished(job)
@@ -361,7 +401,10 @@ def run_without_experiment(job: Job):
     if job.run_mode is RunMode.DRY_RUN:
         print(f"[dry-run] {job.relpath} state={job.disk_state().state}")
         return
-    if job.run_mode in (RunMode.GENERATE_ONLY, RunMode.PREPARE):
+    if job.run_mode is RunMode.PREPARE:
+        prepare_now(job, set())
+        return
+    if job.run_mode is RunMode.GENERATE_ONLY:
         job.workspace.prepare()
         job.prepare()
         return
@@ -369,3 +412,40 @@ def run_without_experiment(job: Job):
         "running a job needs an experiment: call submit() inside `with experiment(workdir,"
         " name):` (or use run_mode=RunMode.GENERATE_ONLY)"
     )
+
+
+def prepare_now(job: Job, done: set):
+    """RunMode.PREPARE: prepare what the task holds, now, and run nothing else (`done`:
+    identifiers already prepared by this experiment)."""
+    from experimaestro.core.identifier import identifier_of
+
+    from .prepare import PrepareTask, prepare_targets, run_preparation
+
+    targets = prepare_targets(job.config)
+    if isinstance(job.config, PrepareTask):
+        targets.append(job.config.target)
+    for cfg in targets:
+        key = identifier_of(cfg).hex()
+        if key in done:
+            continue
+        try:
+            run_preparation(cfg)
+        except Exception as e:
+            name = type(cfg).__xpm_user_class__.__qualname__
+            raise RuntimeError(
+                f"run mode prepare: preparing {name} (held by {job.relpath}) failed:"
+                f" {type(e).__name__}: {e}"
+            ) from e
+        done.add(key)
+
+
+def output_still_valid(job: Job) -> bool:
+    """A done job whose task says its output is gone (``__xpm_output_valid__()`` is
+    False, e.g. a PrepareTask whose prepared data was deleted) runs again: its .done
+    marker is removed."""
+    check = getattr(job.config, "__xpm_output_valid__", None)
+    if check is None or check():
+        return True
+    logger.info("%s: the output is no longer valid, the job runs again", job.relpath)
+    job.donepath.unlink(missing_ok=True)
+    return False

@@ -46,6 +46,8 @@ class Scheduler:
         self._processes: Dict[int, object] = {}
         self._incoming: List[Job] = []
         self._needed: Dict[int, asyncio.Event] = {}
+        #: in-process preparations of Prepare configs, by identifier (see prepare.py)
+        self._preparations: Dict[str, asyncio.Future] = {}
         self._submissions_over = None
         self._wakeup_pending = False
         self.watcher = None
@@ -195,6 +197,8 @@ class Scheduler:
                     dep = producer.__xpm__.job
                     found[id(dep)] = dep
                     continue
+            if xpm.prepare_job is not None and xpm.prepare_job is not job:
+                found[id(xpm.prepare_job)] = xpm.prepare_job  # a Prepare run as a job
             for value in xpm.values.values():
                 todo.extend(iter_configs(value))
             for extra in xpm.dependencies or ():
@@ -269,7 +273,30 @@ class Scheduler:
             return await self._reattach_slurm(job, disk.pid)
         if disk.state == "running" and _pid_alive(disk.pid):
             return await self._wait_external(job)
+        failure = await self._prepare_inputs(job)
+        if failure is not None:
+            return JobState.ERROR, "dependency", failure
         return await self._process_fresh(job)
+
+    async def _prepare_inputs(self, job: Job) -> Optional[str]:
+        """Prepare (in this process, each once) the Prepare configs the job holds; the
+        message of the first failure, or None."""
+        from experimaestro.core.identifier import identifier_of
+
+        from .prepare import prepare_targets, run_preparation
+
+        for cfg in prepare_targets(job.config):
+            key = identifier_of(cfg).hex()
+            running = self._preparations.get(key)
+            if running is None:
+                running = self.loop.run_in_executor(None, run_preparation, cfg)
+                self._preparations[key] = running
+            try:
+                await asyncio.shield(running)
+            except Exception as exc:  # noqa: BLE001 - reported as the job's failure
+                name = type(cfg).__xpm_user_class__.__qualname__
+                return f"preparation of {name} failed: {type(exc).__name__}: {exc}"
+        return None
 
     async def _process_fresh(self, job: Job):
         """Launch the job (again after a time-out of a ResumableTask)."""

@@ -39,6 +39,14 @@ def submit_task(task, *, workspace=None, launcher=None, run_mode=None, init_task
     from .workspace import TransientMode
 
     if not isinstance(task, Task):
+        from experimaestro.core.prepare import Prepare
+
+        if isinstance(task, Prepare):
+            from .prepare import submit_prepare
+
+            return submit_prepare(task, workspace=workspace, launcher=launcher,
+                                  run_mode=run_mode, init_tasks=init_tasks,
+                                  max_retries=max_retries, transient=transient)
         raise TypeError(
             f"{type(task).__xpm_user_class__.__qualname__} is not a Task: only tasks can be"
             " submitted (configurations are passed as parameters of tasks)"

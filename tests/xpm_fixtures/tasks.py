@@ -251,3 +251,83 @@ class Evaluate(Task):
         Path("evaluated.txt").write_text(str(self.checkpoint.step))
         if self.release is not None:
             Path(self.release).write_text("go")
+
+
+# -- Prepare (tests/scheduler/test_prepare.py) ------------------------------------
+
+from experimaestro import PathGenerator, Prepare  # noqa: E402
+
+
+class Download(Prepare):
+    """A 'dataset' fetched into `folder`; each call of prepare() is logged with its pid."""
+
+    name: Param[str]
+    folder: Meta[Path]
+
+    def prepare(self):
+        _append(Path(self.folder) / "prepare-calls.txt", f"{self.name} {os.getpid()}")
+        (Path(self.folder) / f"{self.name}.txt").write_text(f"data of {self.name}")
+
+    def is_prepared(self) -> bool:
+        return (Path(self.folder) / f"{self.name}.txt").exists()
+
+
+class Unchecked(Prepare):
+    """A preparation that cannot tell whether it already happened."""
+
+    name: Param[str]
+    folder: Meta[Path]
+
+    def prepare(self):
+        _append(Path(self.folder) / "prepare-calls.txt", f"{self.name} {os.getpid()}")
+
+
+class BrokenDownload(Prepare):
+    name: Param[str]
+
+    def prepare(self):
+        raise ConnectionError(f"cannot reach the server of {self.name}")
+
+
+class Corpus(Config):
+    """A configuration holding a Prepare (found through it)."""
+
+    source: Param[Prepare]
+
+
+class UseData(Task):
+    """Copies the prepared data of `data` (a Download, or a Corpus of one) to result.txt."""
+
+    data: Param[Config]
+    x: Param[int] = 0
+    result: Meta[Path] = field(default_factory=PathGenerator("result.txt"))
+
+    def execute(self):
+        data = self.data.source if isinstance(self.data, Corpus) else self.data
+        if isinstance(data, Download):
+            text = (Path(data.folder) / f"{data.name}.txt").read_text()
+        else:
+            text = f"used {data.name}"
+        Path(self.result).write_text(text)
+
+
+# -- Actions (tests/scheduler/test_actions.py) -------------------------------------
+
+from experimaestro import Action, Interaction  # noqa: E402
+
+
+class Publish(Action):
+    """Copies the result of an Add task to a folder chosen by the user."""
+
+    source: Param[Add]
+    result: Meta[Path]
+
+    def describe(self) -> str:
+        return f"publish the result of Add(x={self.source.x})"
+
+    def execute(self, interaction: Interaction) -> None:
+        folder = Path(interaction.text("folder", "Where to publish?"))
+        fmt = interaction.choice("format", "Format?", ["txt", "md"])
+        if interaction.checkbox("confirm", "Really publish?", default=False):
+            text = Path(self.result).read_text()
+            (folder / f"published.{fmt}").write_text(text)

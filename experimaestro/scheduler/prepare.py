@@ -1,0 +1,103 @@
+"""Running the preparation of ``Prepare`` configurations held by tasks.
+
+- In the experiment's process (default): before a job starts, the Prepare configurations
+  it holds are prepared, each once per experiment (by identifier), in a worker thread.
+  A failed preparation fails the job with the reason ``dependency``.
+- As a job: ``prepare_cfg.submit(...)`` submits a :class:`PrepareTask` (transient by
+  default: it runs only if a task that needs it has to run); tasks holding the Prepare
+  then depend on that job.
+- ``RunMode.PREPARE``: submitting a task prepares what it holds, at once, and runs nothing
+  else.
+"""
+
+import logging
+from typing import List
+
+from experimaestro.core.arguments import Param
+from experimaestro.core.config import ResumableTask
+from experimaestro.core.information import iter_configs
+from experimaestro.core.prepare import Prepare
+
+logger = logging.getLogger("xpm.prepare")
+
+__all__ = ["PrepareTask", "prepare_targets", "run_preparation", "submit_prepare"]
+
+
+class PrepareTask(ResumableTask):
+    """Runs ``target.prepare()`` as a job (resumable: a preparation stopped at its time
+    limit starts again from what it had done)."""
+
+    __xpmid__ = "experimaestro.prepare"
+
+    target: Param[Prepare]
+    """The configuration to prepare"""
+
+    def __xpm_output_valid__(self) -> bool:
+        # The job's .done marker only caches what is_prepared() says
+        return bool(self.target.is_prepared())
+
+    def execute(self):
+        # Checked again here: another experiment may have prepared it meanwhile
+        if self.target.is_prepared():
+            logger.info("%s is already prepared", type(self.target).__qualname__)
+            return
+        self.target.prepare()
+
+
+def prepare_targets(task) -> List:
+    """The Prepare configurations a job must have prepared in-process: those held by the
+    task and its init tasks (also inside other Prepares), not those inside other tasks or
+    task outputs (their own job needed them), nor those submitted as jobs."""
+    found = []
+    seen = set()
+    todo = [task, *(task.__xpm__.init_tasks or ())]
+    while todo:
+        cfg = todo.pop()
+        if id(cfg) in seen:
+            continue
+        seen.add(id(cfg))
+        xpm = cfg.__xpm__
+        if cfg is not task:
+            if xpm.xpmtype.task or xpm.task is not None:
+                continue
+            if isinstance(cfg, Prepare) and xpm.prepare_job is None:
+                found.append(cfg)
+        for value in xpm.values.values():
+            if value is not None:
+                todo.extend(iter_configs(value))
+    return found
+
+
+def run_preparation(cfg) -> None:
+    """Prepare `cfg` unless it says it is prepared (runs in the experiment's process)."""
+    cls = type(cfg)
+    if cls.implements_is_prepared() and cfg.is_prepared():
+        logger.debug("%s is already prepared", cls.__xpm_user_class__.__qualname__)
+        return
+    logger.info("preparing %s", cls.__xpm_user_class__.__qualname__)
+    cfg.prepare()
+
+
+def submit_prepare(cfg, *, workspace=None, launcher=None, run_mode=None, init_tasks=None,
+                   max_retries=None, transient=None):
+    """``prepare_cfg.submit(...)``: run the preparation as a job; returns the Prepare
+    configuration (to be given to the tasks that need it)."""
+    from .workspace import TransientMode
+
+    ucls = type(cfg).__xpm_user_class__
+    if not ucls.implements_is_prepared():
+        raise TypeError(
+            f"{ucls.__qualname__}.submit(): a Prepare runs as a job only if its class"
+            " overrides is_prepared() (the preparation writes outside of the job folder, so"
+            " the job's .done marker cannot tell whether it is still there); override"
+            " is_prepared(), or do not submit it: tasks holding it prepare it in the"
+            " experiment's process"
+        )
+    if cfg.__xpm__.prepare_job is not None:
+        return cfg
+    task = PrepareTask.C(target=cfg)
+    task.submit(workspace=workspace, launcher=launcher, run_mode=run_mode,
+                init_tasks=init_tasks, max_retries=max_retries,
+                transient=TransientMode.TRANSIENT if transient is None else transient)
+    cfg.__xpm__.prepare_job = task.__xpm__.job
+    return cfg
