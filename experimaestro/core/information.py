@@ -111,6 +111,25 @@ class ConfigInformation:
             return deprecated.apply(self.pyobject, value)
         raise unknown_field_error(self.xpmtype, name)
 
+    # -- serialization (the method forms used by client packages) ----------------
+
+    def serialize(self, save_directory, definition_filename: str = "experimaestro.json", *,
+                  context=None, init_tasks=()):
+        """``experimaestro.serialize(config, save_directory, ...)``."""
+        from .serialization import serialize
+
+        serialize(self.pyobject, save_directory, init_tasks=list(init_tasks),
+                  definition_filename=definition_filename, context=context)
+
+    @staticmethod
+    def deserialize(path, as_instance: bool = False, partial_loading=None,
+                    definition_filename=None):
+        """``experimaestro.deserialize(...)``."""
+        from .serialization import deserialize
+
+        return deserialize(path, as_instance=as_instance, partial_loading=partial_loading,
+                           definition_filename=definition_filename)
+
     def xpmvalues(self, with_default: bool = False):
         """Yields (Argument, value) for each field that has a value."""
         values = self.values

@@ -421,11 +421,17 @@ def save(obj, save_directory: Optional[Path], definition_filename: str = "experi
 
 
 def serialize(obj, save_directory: Path, *, init_tasks: list = (),
-              definition_filename: str = "experimaestro.json"):
-    """Save a configuration and the init tasks to run when it is deserialized."""
+              definition_filename: str = "experimaestro.json",
+              context: Optional[SerializationContext] = None):
+    """Save a configuration and the init tasks to run when it is deserialized.
+
+    `context` (a SerializationContext whose save_directory is `save_directory`) lets a
+    subclass decide how DataPath files are stored.
+    """
     save_directory = Path(save_directory)
     save_directory.mkdir(parents=True, exist_ok=True)
-    context = SerializationContext(save_directory=save_directory)
+    if context is None:
+        context = SerializationContext(save_directory=save_directory)
     writer = _Writer(context)
     data = writer.value(obj, None, [])
     tasks = [writer.value(t, None, ["init-tasks", str(i)]) for i, t in enumerate(init_tasks)]
