@@ -87,7 +87,7 @@ _LAZY = {
 }
 
 # Submodules that client packages reach as attributes (``experimaestro.taskglobals.Env``)
-_SUBMODULES = {"taskglobals"}
+_SUBMODULES = {"taskglobals", "mkdocs"}
 
 
 def __getattr__(name):

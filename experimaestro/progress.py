@@ -107,14 +107,23 @@ def tqdm(*args, **kwargs):
             return super().close()
 
         def __iter__(self):
+            # Counted here: the tqdm package does not call update() for each item of an
+            # iteration (it refreshes self.n only when it redraws)
+            self._xpm_iterating = True
+            done = self.n
             try:
-                yield from super().__iter__()
+                for item in super().__iter__():
+                    yield item
+                    done += 1
+                    if self.total:
+                        _report(done / self.total, self._xpm_level, self.desc)
             finally:
+                self._xpm_iterating = False
                 self.close()
 
         def update(self, n=1):
             result = super().update(n)
-            if self.total:
+            if self.total and not getattr(self, "_xpm_iterating", False):
                 _report(self.n / self.total, self._xpm_level, self.desc)
             return result
 

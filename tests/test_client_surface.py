@@ -52,11 +52,14 @@ def test_module_path(module, names):
     assert not missing, f"{module} lacks {missing}"
 
 
-def test_mkdocs_documentation_attribute():
+def test_mkdocs_documentation_attribute_after_a_bare_import():
+    """datamaestro reads experimaestro.mkdocs.base.Documentation after `import
+    experimaestro` only."""
     pytest.importorskip("mkdocs")
-    import experimaestro.mkdocs.base
-
-    assert experimaestro.mkdocs.base.Documentation is not None
+    code = "import experimaestro; print(experimaestro.mkdocs.base.Documentation.__name__)"
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True).stdout
+    assert out.strip() == "Documentation"
 
 
 def test_the_surface_modules_keep_import_experimaestro_light():

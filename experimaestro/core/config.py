@@ -122,7 +122,9 @@ class _FieldAccess:
         except KeyError:
             if self.arg.optional or self.arg.generator is not None:
                 return None
-            raise AttributeError(
+            from .errors import UnsetFieldError
+
+            raise UnsetFieldError(
                 f"{type(obj).__xpm_user_class__.__qualname__}.{self.name} is not set"
             ) from None
 
@@ -396,6 +398,12 @@ class Config(metaclass=ConfigMeta):
 
     __xpm_config_class__ = True
     __xpm_instance__ = False
+
+    @property
+    def __xpmtype__(self):
+        """The ObjectType of this object's class, read from an object (``Cls.__xpmtype__``
+        on the class itself is the metaclass property)."""
+        return type(self).__xpmtype__
 
     @classmethod
     def value_class(cls):

@@ -9,6 +9,15 @@ class SealedError(AttributeError):
     """A sealed (submitted or frozen) configuration was modified."""
 
 
+class UnsetFieldError(AttributeError, KeyError):
+    """A required field that has no value was read. Both an AttributeError (``hasattr``
+    and ``getattr(cfg, name, default)`` work) and a KeyError (experimaestro 2.x raises
+    KeyError there, and client packages catch it)."""
+
+    def __str__(self):
+        return str(self.args[0]) if self.args else ""
+
+
 class IdentifierError(ValueError):
     """A value cannot be part of an identifier."""
 

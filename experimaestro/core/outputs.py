@@ -30,8 +30,15 @@ def dependent_marker(task, dynamic: bool = False) -> Callable:
     return dep
 
 
-def task_output(task):
-    """What ``submit()`` returns: ``task_outputs(dep)`` if the class defines it, else task."""
+def task_output(task, add_action=None):
+    """What ``submit()`` returns: ``__submit__(dep, add_action)`` if the class defines it
+    (`add_action`: the experiment's, or None outside of one), else ``task_outputs(dep)``,
+    else the task itself."""
+    submit_hook = getattr(task, "__submit__", None)
+    if submit_hook is not None:
+        out = submit_hook(dependent_marker(task), add_action)
+        _seal_outputs(task, out)
+        return out
     method = getattr(task, "task_outputs", None)
     if method is None:
         return task

@@ -34,6 +34,8 @@ class experiment:
     """
 
     _current: List["experiment"] = []
+    #: the innermost running experiment, or None (the attribute of 2.x)
+    CURRENT: Optional["experiment"] = None
     _lock = threading.Lock()
 
     def __init__(self, env: Union[Path, str, object], name: str, *, host: Optional[str] = None,
@@ -47,9 +49,11 @@ class experiment:
         path, ws_env = workspace_from_env(env)
         self.name = name
         self.run_mode = RunMode.parse(run_mode) if run_mode is not None else RunMode.NORMAL
-        settings = env if isinstance(env, WorkspaceSettings) else None
-        self.workspace = Workspace(path, launcher=launcher, run_mode=self.run_mode, env=ws_env,
-                                   settings=settings)
+        if isinstance(env, WorkspaceSettings):
+            self.workspace = Workspace(None, env, launcher=launcher, run_mode=self.run_mode)
+        else:
+            self.workspace = Workspace(path, launcher=launcher, run_mode=self.run_mode,
+                                       env=ws_env)
         self.launcher = launcher
         self.register_signals = register_signals
         self.project_paths = project_paths
@@ -115,16 +119,45 @@ class experiment:
         return token
 
     def add_service(self, service):
-        """Register a service (e.g. a tensorboard viewer) with this experiment."""
-        sid = getattr(service, "id", None) or type(service).__qualname__
+        """Register a service (e.g. a tensorboard viewer) with this experiment, under its
+        ``id``; it is stopped when the experiment ends. Returns the service."""
+        sid = getattr(service, "id", None)
+        if not sid or not isinstance(sid, str):
+            raise ValueError(
+                f"add_service: {type(service).__qualname__} has no id (set the class"
+                " attribute `id` to a string unique within the experiment)"
+            )
         existing = self._services.get(sid)
+        if existing is service:
+            return service
         if existing is not None:
-            return existing
+            logger.warning("experiment %s: service %s replaces (and stops) the one added"
+                           " before with this id", self.name, sid)
+            try:
+                getattr(existing, "stop", lambda: None)()
+            except Exception:
+                logger.exception("experiment %s: could not stop service %s", self.name, sid)
         self._services[sid] = service
         setter = getattr(service, "set_experiment", None)
         if setter is not None:
             setter(self)
         return service
+
+    @property
+    def services(self) -> Dict[str, object]:
+        """The services of this experiment, by id."""
+        return self._services
+
+    def _stop_services(self):
+        """End of the experiment: stop the services (errors are logged, not raised)."""
+        for sid, service in list(self._services.items()):
+            stop = getattr(service, "stop", None)
+            if stop is None:
+                continue
+            try:
+                stop()
+            except Exception:
+                logger.exception("experiment %s: could not stop service %s", self.name, sid)
 
     # -- actions -----------------------------------------------------------------
 
@@ -255,6 +288,7 @@ class experiment:
             self.scheduler.start()
         with experiment._lock:
             experiment._current.append(self)
+            experiment.CURRENT = self
         return self
 
     def _check_git(self):
@@ -340,6 +374,7 @@ class experiment:
         with experiment._lock:
             if self in experiment._current:
                 experiment._current.remove(self)
+            experiment.CURRENT = experiment._current[-1] if experiment._current else None
         failures = []
         interrupted = False
         try:
@@ -357,6 +392,7 @@ class experiment:
                 self.scheduler.stop()
                 failures = self.scheduler.failures()
         finally:
+            self._stop_services()
             if interrupted or exc_type is KeyboardInterrupt:
                 status = "interrupted"
             else:

@@ -95,7 +95,7 @@ def submit_task(task, *, workspace=None, launcher=None, run_mode=None, init_task
     _run_submit_hooks(task, job, _launcher_of(job, xp))
     xpm.job = job
     generate_paths(task, GenerationContext(job))
-    job.output = task_output(task)
+    job.output = task_output(task, xp.add_action if xp is not None else None)
     if xp is not None:
         xp.add_job(job)
     else:

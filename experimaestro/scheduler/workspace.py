@@ -48,13 +48,43 @@ class Workspace:
 
     MARKER = ".__experimaestro__"
 
-    def __init__(self, path: Union[str, Path], *, launcher=None, run_mode: Optional[RunMode] = None,
-                 env: Optional[dict] = None, settings=None):
+    def __init__(self, settings, workspace_settings=None, launcher=None,
+                 run_mode: Optional[RunMode] = None, *, env: Optional[dict] = None):
+        """``Workspace(path)``, or as documented in 2.x ``Workspace(Settings(),
+        WorkspaceSettings(id, path=...))`` (the environment of both settings is used, the
+        workspace's winning). ``self.settings`` is the WorkspaceSettings (or None)."""
+        from experimaestro.settings import Settings, WorkspaceSettings
+
+        if isinstance(settings, WorkspaceSettings) and workspace_settings is None:
+            settings, workspace_settings = None, settings
+        if workspace_settings is not None:
+            if not isinstance(workspace_settings, WorkspaceSettings):
+                raise TypeError(
+                    "Workspace(settings, workspace_settings): workspace_settings must be a"
+                    f" WorkspaceSettings, got {type(workspace_settings).__name__}"
+                )
+            if settings is not None and not isinstance(settings, Settings):
+                raise TypeError(
+                    "Workspace(settings, workspace_settings): settings must be a Settings"
+                    f" (or None), got {type(settings).__name__}"
+                )
+            path = workspace_settings.path
+            merged = dict(settings.env) if settings is not None else {}
+            merged.update(workspace_settings.env)
+            merged.update(env or {})
+            env = merged
+        elif isinstance(settings, (str, Path)):
+            path = settings
+        else:
+            raise TypeError(
+                "Workspace(...): expected a folder, or Settings and WorkspaceSettings, got"
+                f" {type(settings).__name__}"
+            )
         self.path = Path(path).expanduser().absolute()
         self.launcher = launcher
         self.run_mode = run_mode or RunMode.NORMAL
         self.env = dict(env or {})
-        self.settings = settings
+        self.settings = workspace_settings
 
     @property
     def jobspath(self) -> Path:

@@ -97,3 +97,35 @@ def test_cli_interaction_checkbox_answers():
     assert CLIInteraction({"a": "off"}).checkbox("a", "?") is False
     with pytest.raises(Exception, match="'maybe' is not a yes/no answer"):
         CLIInteraction({"a": "maybe"}).checkbox("a", "?")
+
+
+def test_submit_hook_returns_the_output_and_can_add_actions(tmp_path):
+    """A task class may define __submit__(dep, add_action) instead of task_outputs (2.x):
+    what it returns is what submit() returns; add_action is the experiment's (None outside
+    of an experiment)."""
+    from experimaestro import Param, Task
+    from xpm_fixtures.tasks import Note, Value
+
+    seen = []
+
+    class Announce(Task):
+        x: Param[int]
+
+        def execute(self):
+            pass
+
+        def __submit__(self, dep, add_action):
+            seen.append(add_action)
+            if add_action is not None:
+                add_action(Note.C(text=f"x={self.x}"))
+            return dep(Value.C(x=self.x))
+
+    with experiment(tmp_path / "ws", "announce", run_mode=RunMode.DRY_RUN) as xp:
+        out = Announce.C(x=3).submit()
+        assert isinstance(out, Value) and out.x == 3
+        assert [a.describe() for a in xp.actions.values()] == ["note: x=3"]
+    from experimaestro.scheduler.workspace import Workspace
+
+    out = Announce.C(x=5).submit(workspace=Workspace(tmp_path / "ws2"),
+                                 run_mode=RunMode.DRY_RUN)
+    assert out.x == 5 and seen[-1] is None

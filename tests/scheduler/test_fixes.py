@@ -15,9 +15,16 @@ from xpm_fixtures.tasks import Add, Sleep
 from .helpers import executions, intervals
 
 
-def test_nested_progress_bars_have_their_own_levels(tmp_path, monkeypatch):
+@pytest.mark.parametrize("bars", ["tqdm package", "built-in"])
+def test_nested_progress_bars_have_their_own_levels(tmp_path, monkeypatch, bars):
+    """Both with the tqdm package (which does not call update() for each item) and with
+    the minimal bar used without it."""
     import experimaestro.progress as p
 
+    if bars == "tqdm package":
+        pytest.importorskip("tqdm")
+    else:
+        monkeypatch.setattr(p, "_base", lambda: p._Bar)
     monkeypatch.setattr(Env.instance(), "taskpath", tmp_path)
     monkeypatch.setattr(p, "_MIN_INTERVAL", 0.0)
     path = tmp_path / ".experimaestro" / "progress.json"

@@ -331,3 +331,15 @@ class Publish(Action):
         if interaction.checkbox("confirm", "Really publish?", default=False):
             text = Path(self.result).read_text()
             (folder / f"published.{fmt}").write_text(text)
+
+
+class Note(Action):
+    """An action that only describes itself."""
+
+    text: Param[str]
+
+    def describe(self) -> str:
+        return f"note: {self.text}"
+
+    def execute(self, interaction: Interaction) -> None:
+        print(self.text)
