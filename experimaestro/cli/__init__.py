@@ -27,6 +27,16 @@ def run_job(jobdir):
     raise SystemExit(run_main([jobdir]))
 
 
+@cli.command("rpyc-server")
+@click.option("--clean", is_flag=True, help="Remove the socket file and its folder at the end")
+@click.argument("unix_path", type=click.Path())
+def rpyc_server(unix_path, clean):
+    """Serve one rpyc connection on a Unix socket (the remote end of experimaestro.rpyc)."""
+    from experimaestro.rpyc import start_server
+
+    start_server(unix_path, clean=clean)
+
+
 def _register():
     """Commands defined in other modules of this package."""
     import importlib
