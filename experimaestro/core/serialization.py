@@ -277,7 +277,9 @@ class _Reader:
         self.objects: Dict[int, Any] = {}
         self.pending: List[tuple] = []
 
-    def load(self, records: List[dict]):
+    def load(self, records: List[dict], needed: Optional[set] = None):
+        if needed is not None:
+            records = [r for r in records if r["id"] in needed]
         for record in records:
             self.objects[record["id"]] = self.create(record)
         for record in records:
@@ -314,7 +316,7 @@ class _Reader:
                 xpm.values[name] = None
             else:
                 xpm.set(arg, value)
-        if "task" in record:
+        if "task" in record and record["task"] in self.objects:  # (absent: partial loading)
             xpm.task = self.objects[record["task"]]
         if "init-tasks" in record:
             xpm.init_tasks = [self.objects[i] for i in record["init-tasks"]]
@@ -376,10 +378,46 @@ def _resolver(base_path: Optional[Path], workspace: Optional[Path], jobpath: Opt
     return resolve
 
 
-def _load_records(records, resolve, as_instance, partial_loading):
+def _load_records(records, resolve, as_instance, partial_loading, roots=()):
+    """Rebuild the objects of `records`. With partial loading (the default when building
+    instances), only what `roots` (raw values) reach through fields and init tasks is
+    rebuilt: the tasks that produced an output (the ``task`` links) are left out, so that
+    their classes need not be importable here."""
+    if partial_loading is None:
+        partial_loading = as_instance
     reader = _Reader(resolve, partial_loading)
-    reader.load(records)
+    needed = _needed_records(records, roots) if partial_loading else None
+    reader.load(records, needed)
     return reader
+
+
+def _refs(raw, out: list):
+    """The record ids a raw (encoded) value refers to."""
+    if isinstance(raw, list):
+        for v in raw:
+            _refs(v, out)
+    elif isinstance(raw, dict):
+        if raw.get("type") == "python":
+            out.append(raw["value"])
+        else:
+            for v in raw.values():
+                _refs(v, out)
+    return out
+
+
+def _needed_records(records, roots) -> set:
+    by_id = {r["id"]: r for r in records}
+    todo = _refs(list(roots), [])
+    needed = set()
+    while todo:
+        rid = todo.pop()
+        if rid in needed or rid not in by_id:
+            continue
+        needed.add(rid)
+        record = by_id[rid]
+        _refs(record.get("fields", {}), todo)
+        todo.extend(record.get("init-tasks", ()))
+    return needed
 
 
 def from_state_dict(state: Dict[str, Any], path=None, *, as_instance: bool = False,
@@ -387,7 +425,8 @@ def from_state_dict(state: Dict[str, Any], path=None, *, as_instance: bool = Fal
     """Rebuild what :func:`state_dict` described."""
     base = _as_base(path)
     resolve = base if callable(base) else _resolver(base, None, None)
-    reader = _load_records(state["objects"], resolve, as_instance, partial_loading)
+    reader = _load_records(state["objects"], resolve, as_instance, partial_loading,
+                           roots=[state["data"]])
     data = reader.value(state["data"])
     if as_instance:
         return _instantiate(data)
@@ -470,7 +509,8 @@ def deserialize(path, as_instance: bool = False, partial_loading: Optional[bool]
     content, base = _read_definition(path, definition_filename)
     resolve = _as_base(base) if callable(base) and not isinstance(base, Path) else _resolver(
         base, None, None)
-    reader = _load_records(content["objects"], resolve, as_instance, partial_loading)
+    reader = _load_records(content["objects"], resolve, as_instance, partial_loading,
+                           roots=[content["data"], content.get("init-tasks", [])])
     data = reader.value(content["data"])
     init_tasks = [reader.value(t) for t in content.get("init-tasks", [])]
     if as_instance:
@@ -513,8 +553,9 @@ def from_task_dir(path, as_instance: bool = False, partial_loading: Optional[boo
         params_file = jobpath / "params.json"
     params = read_params(params_file)
     workspace = Path(params["workspace"]) if params.get("workspace") else None
+    main = params["objects"][-1]["id"]
     reader = _load_records(params["objects"], _resolver(None, workspace, jobpath), as_instance,
-                           partial_loading)
+                           partial_loading, roots=[{"type": "python", "value": main}])
     task = reader.objects[params["objects"][-1]["id"]]
     if as_instance:
         return task.instance()

@@ -318,3 +318,42 @@ def test_unknown_class_on_load(tmp_path):
     definition.write_text(json.dumps(content))
     with pytest.raises(ImportError, match=r"core\.fixtures_configs has no class Vanished"):
         load(tmp_path)
+
+
+def _hide_producer(folder: Path):
+    """Make the producing task's class unimportable (as on a machine without the training
+    code)."""
+    definition = folder / "experimaestro.json"
+    content = json.loads(definition.read_text())
+    for record in content["objects"]:
+        if record["type"] == "Train":
+            record["module"] = "no_such_module_here"
+    definition.write_text(json.dumps(content))
+
+
+def test_partial_loading_skips_the_producing_task(tmp_path, generate_xp):
+    trained = fx.Train.C(size=3).submit()
+    save(trained, tmp_path / "trained")
+    _hide_producer(tmp_path / "trained")
+    # Instances load without the task (partial loading is their default)
+    instance = load(tmp_path / "trained", as_instance=True)
+    assert instance.model.size == 3 and instance.path == Path("/trained")
+    loaded = load(tmp_path / "trained", partial_loading=True)
+    assert loaded.model.size == 3 and loaded.__xpm__.task is None
+    # A full load imports every class
+    with pytest.raises(ImportError, match="no_such_module_here"):
+        load(tmp_path / "trained")
+    with pytest.raises(ImportError, match="no_such_module_here"):
+        load(tmp_path / "trained", as_instance=True, partial_loading=False)
+
+
+def test_partial_loading_keeps_tasks_used_as_parameters(tmp_path, generate_xp):
+    writer = fx.Writer.C(x=3)
+    writer.submit()
+    evaluate = fx.Evaluate.C(trained=fx.Train.C(size=2).submit(), writer=writer)
+    evaluate.submit()
+    loaded = from_task_dir(evaluate.jobpath, partial_loading=True)
+    assert loaded.writer.out == writer.out  # a parameter: loaded
+    assert loaded.trained.__xpm__.task is None  # only the producer of an output: skipped
+    full = from_task_dir(evaluate.jobpath)
+    assert ident(full) == ident(evaluate) and full.trained.__xpm__.task is not None
