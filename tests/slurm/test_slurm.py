@@ -242,3 +242,18 @@ def test_warning_signal_becomes_graceful_timeout(tmp_path, slurm_bin):
             threading.Thread(target=warn).start()
     record = json.loads(task.__xpm__.job.failedpath.read_text())
     assert record["reason"] == "timeout"
+
+
+def test_prepare_submitted_to_slurm(tmp_path, slurm_bin):
+    """A Prepare run as a job on the cluster; the task needing it runs locally after it."""
+    from xpm_fixtures.tasks import Download, UseData
+
+    data = tmp_path / "data"
+    data.mkdir()
+    with experiment(tmp_path / "ws", "prepare", launcher=DirectLauncher()):
+        download = Download.C(name="corpus", folder=data).submit(launcher=launcher(slurm_bin))
+        task = UseData.C(data=download)
+        task.submit()
+    assert (download.__xpm__.prepare_job.path / "prepare.sh").exists()
+    assert len(slurm_bin.calls("sbatch")) == 1
+    assert Path(task.result).read_text() == "data of corpus"
