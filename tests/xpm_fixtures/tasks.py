@@ -6,10 +6,14 @@ from pathlib import Path
 from typing import Optional
 
 from experimaestro import (
+    Action,
     Config,
     GracefulTimeout,
+    Interaction,
     Meta,
     Param,
+    PathGenerator,
+    Prepare,
     ResumableTask,
     SubmitHook,
     Task,
@@ -255,8 +259,6 @@ class Evaluate(Task):
 
 # -- Prepare (tests/scheduler/test_prepare.py) ------------------------------------
 
-from experimaestro import PathGenerator, Prepare  # noqa: E402
-
 
 class Download(Prepare):
     """A 'dataset' fetched into `folder`; each call of prepare() is logged with its pid."""
@@ -312,8 +314,6 @@ class UseData(Task):
 
 
 # -- Actions (tests/scheduler/test_actions.py) -------------------------------------
-
-from experimaestro import Action, Interaction  # noqa: E402
 
 
 class Publish(Action):
