@@ -54,8 +54,21 @@ def test_config_merges_options():
     assert gpu.options.partition == "gpu" and gpu.options.gpus == 1
     assert gpu.options.time == "1:00:00"
     assert base.options.partition == "cpu"  # unchanged
-    with pytest.raises(TypeError, match="unknown option\\(s\\) partiton"):
+    with pytest.raises(TypeError, match="unknown option\\(s\\) partiton \\(did you mean"
+                       " partition\\?\\)"):
         base.config(partiton="x")
+
+
+def test_sbatch_options_given_to_the_launcher():
+    """As in the launcher documentation: SlurmLauncher(nodes=1), then .config(...)."""
+    launcher = SlurmLauncher(nodes=2, time="4:00:00")
+    assert launcher.options.nodes == 2 and launcher.options.time == "4:00:00"
+    gpu = launcher.config(gpus_per_node=1)
+    assert gpu.options.gpus_per_node == 1 and gpu.options.nodes == 2
+    both = SlurmLauncher(options=SlurmOptions(partition="cpu"), time="1:00:00")
+    assert both.options.partition == "cpu" and both.options.time == "1:00:00"
+    with pytest.raises(TypeError, match=r"gpu_per_node \(did you mean gpus_per_node\?\)"):
+        launcher.config(gpu_per_node=1)
 
 
 def test_format_time():

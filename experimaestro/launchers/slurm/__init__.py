@@ -73,11 +73,15 @@ class SlurmLauncher(Launcher):
                  interval: float = 60, main=None, launcherenv: Optional[Dict[str, str]] = None,
                  binpath: str = "/usr/bin", priority: float = 0, array: bool = True,
                  chunk_size: int = 1, max_concurrent: Optional[int] = None,
-                 batch_delay: float = 0.2, query_timeout: float = 30):
+                 batch_delay: float = 0.2, query_timeout: float = 30, **sbatch_options):
+        """`sbatch_options` (e.g. ``SlurmLauncher(nodes=1, time="4:00:00")``) are
+        SlurmOptions fields, applied over `options`."""
         super().__init__(connector, priority=priority)
         if chunk_size < 1:
             raise ValueError(f"SlurmLauncher(chunk_size={chunk_size}): must be at least 1")
         self.options = options or SlurmOptions()
+        if sbatch_options:
+            self.options = self.options.merge(**sbatch_options)
         self.interval = interval
         self.main = main
         self.launcherenv = dict(launcherenv or {})

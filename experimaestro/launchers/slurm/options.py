@@ -69,11 +69,17 @@ class SlurmOptions:
         return out
 
     def merge(self, **kwargs) -> "SlurmOptions":
-        unknown = set(kwargs) - {a.name for a in attrs.fields(type(self))}
+        known = [a.name for a in attrs.fields(type(self))]
+        unknown = sorted(set(kwargs) - set(known))
         if unknown:
-            names = ", ".join(a.name for a in attrs.fields(type(self)))
-            raise TypeError(f"SlurmOptions: unknown option(s) {', '.join(sorted(unknown))};"
-                            f" known: {names}")
+            import difflib
+
+            hints = []
+            for name in unknown:
+                close = difflib.get_close_matches(name, known, n=1)
+                hints.append(f"{name} (did you mean {close[0]}?)" if close else name)
+            raise TypeError(f"SlurmOptions: unknown option(s) {', '.join(hints)};"
+                            f" known: {', '.join(known)}")
         return attrs.evolve(self, **kwargs)
 
     format_time = staticmethod(format_time)
