@@ -120,7 +120,8 @@ class experiment:
 
     def add_service(self, service):
         """Register a service (e.g. a tensorboard viewer) with this experiment, under its
-        ``id``; it is stopped when the experiment ends. Returns the service."""
+        ``id``; it is stopped when the experiment ends. Returns the service, or the
+        service already added with this id (the new one is then not used)."""
         sid = getattr(service, "id", None)
         if not sid or not isinstance(sid, str):
             raise ValueError(
@@ -128,15 +129,11 @@ class experiment:
                 " attribute `id` to a string unique within the experiment)"
             )
         existing = self._services.get(sid)
-        if existing is service:
-            return service
         if existing is not None:
-            logger.warning("experiment %s: service %s replaces (and stops) the one added"
-                           " before with this id", self.name, sid)
-            try:
-                getattr(existing, "stop", lambda: None)()
-            except Exception:
-                logger.exception("experiment %s: could not stop service %s", self.name, sid)
+            if existing is not service:
+                logger.warning("experiment %s: a service with the id %s was already added;"
+                               " keeping that one", self.name, sid)
+            return existing
         self._services[sid] = service
         setter = getattr(service, "set_experiment", None)
         if setter is not None:

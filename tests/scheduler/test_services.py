@@ -580,8 +580,10 @@ def test_add_service_needs_an_id(tmp_path):
         with pytest.raises(ValueError, match="has no id"):
             xp.add_service(NoId())
         first, second = HelloService(), HelloService()
-        xp.add_service(first)
+        assert xp.add_service(first) is first
         first.get_url()
-        xp.add_service(second)  # replaces (and stops) the first one
-        assert xp.services["hello"] is second
-        assert first.state is S.STOPPED
+        # As documented: the service already added with this id is returned, and kept
+        assert xp.add_service(second) is first
+        assert xp.services["hello"] is first and first.state is S.RUNNING
+        assert second.log_directory is None  # never attached to the experiment
+    assert first.state is S.STOPPED
