@@ -1,15 +1,12 @@
 #!/usr/bin/env bash
 # Real client packages against this experimaestro, in their own virtual environment
-# (.venv-clients): a smoke test of xpm-mlboard 0.3.1 (services), then the test suite of
-# datamaestro 1.16.1 (Prepare, JsonSettings, the mkdocs plugin...). Extra arguments go to
-# pytest.
+# (.venv-clients, made by client-envs.sh): a smoke test of xpm-mlboard 0.3.1 (services),
+# then the test suite of datamaestro 1.16.1 (Prepare, JsonSettings, the mkdocs plugin...).
+# Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=.venv-clients
-python3 -m venv "$VENV"
-"$VENV/bin/pip" install --quiet --upgrade --force-reinstall --no-deps .
-"$VENV/bin/pip" install --quiet . 'datamaestro==1.16.1' pytest
-"$VENV/bin/pip" install --quiet --no-deps 'xpm-mlboard==0.3.1'
+bash scripts/client-envs.sh
 SITE=$("$VENV/bin/python" -c 'import datamaestro, os; print(os.path.dirname(datamaestro.__file__))')
 SMOKE="$PWD/tests/clients/mlboard_smoke.py"
 # From a neutral folder: the repository's own experimaestro/ must not shadow the install

@@ -6,6 +6,7 @@ declared later in the same module.
 
 import copy as _copy
 import enum
+import inspect
 import sys
 import typing
 import warnings
@@ -27,8 +28,11 @@ _IMMUTABLE = (int, float, str, bool, bytes, type(None), enum.Enum, Path, frozens
 
 
 def type_identifier(cls) -> str:
-    """The type id: the class's own ``__xpmid__`` or ``module.qualname``, lowercased."""
-    xpmid = cls.__dict__.get("__xpmid__")
+    """The type id, lowercased: the class's own ``__xpmid__`` (a string, or a method
+    returning one), an inherited ``__xpmid__`` classmethod, or ``module.qualname``."""
+    xpmid = cls.__dict__.get("__xpmid__") or cls.__dict__.get("__xpm_base_id__")
+    if xpmid is None and inspect.ismethod(getattr(cls, "__xpmid__", None)):
+        xpmid = cls.__xpmid__  # a classmethod of a base class: 2.x calls it for subclasses
     if xpmid is not None:
         if isinstance(xpmid, (classmethod, staticmethod)):
             xpmid = xpmid.__get__(None, cls)()
@@ -178,16 +182,17 @@ def _read_default(klass, arg: Argument, generator, where: str, override=False):
     from .generators import PathGenerator
 
     value = klass.__dict__.get(arg.name, MISSING)
+    if value is MISSING and not override:
+        value = _inherited_default(klass, arg.name)
     if isinstance(value, (property, staticmethod, classmethod)) or (
         callable(value) and getattr(value, "__xpm_deprecated_param__", False)
     ):
         value = MISSING
     ignore_default = False
     factory = None
-    default_none = False
-    if isinstance(value, field):
+    given_field = isinstance(value, field)
+    if given_field:
         f = value
-        default_none = f.default_none
         arg.groups = f.groups
         arg.overrides = f.overrides
         if f.help:
@@ -235,7 +240,8 @@ def _read_default(klass, arg: Argument, generator, where: str, override=False):
         arg.ignore_default = ignore_default
         arg.required = False
     else:
-        arg.required = not isinstance(arg.type, OptionalType) and not default_none
+        # As 2.x: any field(...) (even field(ignore_generated=True)) makes it optional
+        arg.required = not isinstance(arg.type, OptionalType) and not given_field
     arg.optional = not arg.required or isinstance(arg.type, OptionalType)
     arg.is_path_type = arg.type.is_path
     if arg.kind is CONSTANT:
@@ -247,6 +253,16 @@ def _read_default(klass, arg: Argument, generator, where: str, override=False):
         from .types import _SCALARS
 
         arg.exact_type = _SCALARS.get(type(arg.type))
+
+
+def _inherited_default(klass, name):
+    """The default a base class gives to a field that ``klass`` declares again without
+    one (2.x reads the class attribute, inherited or not)."""
+    for base in klass.__mro__[1:]:
+        if name in base.__dict__:
+            value = base.__dict__[name]
+            return MISSING if callable(value) and not isinstance(value, field) else value
+    return MISSING
 
 
 def _prepare_construction(otype: ObjectType):

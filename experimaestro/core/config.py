@@ -7,7 +7,7 @@ sealed, hashed into an identifier, submitted (tasks) and turned into an instance
 """
 
 import warnings
-from abc import ABCMeta, abstractmethod
+from abc import ABCMeta
 
 from .arguments import MISSING
 from .errors import ValidationError
@@ -25,7 +25,24 @@ __all__ = [
 
 
 class ConfigMeta(ABCMeta):
-    """Metaclass of configuration classes: ``Cls.C``, ``Cls.__xpmtype__``..."""
+    """Metaclass of configuration classes: ``Cls.C``, ``Cls.__xpmtype__``...
+
+    An ABCMeta, so that a configuration class may also derive from ``abc.ABC``; but, as
+    in 2.x (whose configuration classes are plain classes), abstract methods stop
+    ``.C()`` only in classes that derive from an ABCMeta class other than ours."""
+
+    def __new__(mcs, name, bases, namespace, **kwargs):
+        cls = super().__new__(mcs, name, bases, namespace, **kwargs)
+        native_abc = any(
+            b.__dict__.get("_xpm_native_abc", False) if isinstance(b, ConfigMeta)
+            else isinstance(b, ABCMeta)
+            for b in bases
+        )
+        type.__setattr__(cls, "_xpm_native_abc", native_abc)
+        if not native_abc:
+            # What Python computes for a plain class: no abstract method is enforced
+            cls.__abstractmethods__ = frozenset()
+        return cls
 
     def __call__(cls, *args, **kwargs):
         if cls.__dict__.get("__xpm_deprecate_pending__") and len(args) == 1 and not kwargs:
@@ -396,6 +413,9 @@ class Config(metaclass=ConfigMeta):
     with ``Cls.C(field=value, ...)``; get an object with ``.instance()``.
     """
 
+    # The type id 2.x gives (its module path): a bare Config.C() held by a field
+    __xpm_base_id__ = "experimaestro.core.objects.config.config"
+
     __xpm_config_class__ = True
     __xpm_instance__ = False
 
@@ -454,15 +474,27 @@ class Config(metaclass=ConfigMeta):
 class LightweightTask(Config):
     """A task run before a real task, in its process (``submit(init_tasks=[...])``)."""
 
+    # The type id 2.x gives (its module path): a bare LightweightTask.C() held by a field
+    __xpm_base_id__ = "experimaestro.core.objects.config.lightweighttask"
+
     __xpm_is_task__ = True
 
-    @abstractmethod
     def execute(self):
-        """The code of the task."""
+        """The code of the task (to override; 2.x, too, accepts tasks without one until
+        they run)."""
+        raise NotImplementedError(
+            f"{type(self).__qualname__} does not define execute(self): a task needs one"
+        )
 
 
 class Task(LightweightTask):
     """Base class of tasks: configurations with ``execute()``, run as jobs."""
+
+    # The type id 2.x gives (its module path): a bare Task.C() held by a field
+    __xpm_base_id__ = "experimaestro.core.objects.config.task"
+
+    #: a field declared of a Task class holds submitted tasks only (see ConfigType)
+    __xpm_is_job_task__ = True
 
     def watch_output(self, method, callback):
         """Call ``callback(output)`` for each output of ``method`` (a method of the task
@@ -473,6 +505,9 @@ class Task(LightweightTask):
 
 class ResumableTask(Task):
     """A task that can be restarted after a time-out (checkpointing in its job folder)."""
+
+    # The type id 2.x gives (its module path): a bare ResumableTask.C() held by a field
+    __xpm_base_id__ = "experimaestro.core.objects.config.resumabletask"
 
     def remaining_time(self):
         """Seconds left before the job's time limit, or None when there is none."""
@@ -486,6 +521,9 @@ class ResumableTask(Task):
 
 class InstanceConfig(Config):
     """A configuration whose object identity matters (shared vs separate instances)."""
+
+    # The type id 2.x gives (its module path): a bare InstanceConfig.C() held by a field
+    __xpm_base_id__ = "experimaestro.core.objects.config.instanceconfig"
 
     __xpm_instance__ = True
 

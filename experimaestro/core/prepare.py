@@ -15,6 +15,9 @@ __all__ = ["Prepare"]
 class Prepare(Config):
     """A configuration whose ``prepare()`` must have run before a task using it starts."""
 
+    # The type id 2.x gives (its module path)
+    __xpm_base_id__ = "experimaestro.core.objects.config.prepare"
+
     def prepare(self, *args, **kwargs) -> None:
         """Do the preparation work (override it). It must be idempotent: it runs again in
         each experiment process unless ``is_prepared()`` says it is not needed."""

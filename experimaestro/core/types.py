@@ -254,7 +254,7 @@ class UnionType(Type):
         for t in self.options:
             if isinstance(t, ConfigType) and t.accepts(value):
                 return value
-            if isinstance(t, _SCALARS) and type(value) is _SCALARS[type(t)]:
+            if _SCALARS.get(type(t)) is type(value):
                 return value
         for t in self.options:
             try:
@@ -270,6 +270,9 @@ class ConfigType(Type):
     def __init__(self, cls):
         self.cls = cls
         self.name = cls.__qualname__
+        # As 2.x: the declared class decides whether the value must be a submitted task
+        # (a Param[SomeTask]); a Param[IDList] may hold an unsubmitted task subclass
+        self.needs_submitted = getattr(cls, "__xpm_is_job_task__", False)
 
     def accepts(self, value) -> bool:
         return getattr(value, "__xpm__", None) is not None and isinstance(value, self.cls)
@@ -283,7 +286,7 @@ class ConfigType(Type):
                     value,
                     hint=f"this is an instance; pass a configuration made with {self.name}.C(...)",
                 )
-            if xpm.is_unsubmitted_task():
+            if self.needs_submitted and xpm.is_unsubmitted_task():
                 raise Invalid(
                     f"a configuration {self.name}",
                     value,
@@ -357,7 +360,14 @@ def type_from_annotation(tp, where: str, resolve=None) -> Type:
             return ConfigType(tp)
         if issubclass(tp, Path):
             return PathType()
+    if isinstance(origin, type) and getattr(origin, "__xpm_config_class__", False):
+        # A generic configuration class (class Sampler(Config, Generic[T])): Sampler[Item]
+        # holds Sampler configurations; its type arguments do not enter identifiers
+        return ConfigType(origin)
     if isinstance(tp, typing.TypeVar):
+        bound = tp.__bound__
+        if isinstance(bound, type) and getattr(bound, "__xpm_config_class__", False):
+            return ConfigType(bound)
         return AnyType()
     if origin is typing.Literal:
         return LiteralType(args)
