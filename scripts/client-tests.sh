@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=.venv-clients
-bash scripts/client-envs.sh
+[ -n "${XPM_COMPAT_ENVS_READY:-}" ] || bash scripts/client-envs.sh
 SITE=$("$VENV/bin/python" -c 'import datamaestro, os; print(os.path.dirname(datamaestro.__file__))')
 SMOKE="$PWD/tests/clients/mlboard_smoke.py"
 # From a neutral folder: the repository's own experimaestro/ must not shadow the install

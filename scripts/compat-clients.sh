@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-bash scripts/client-envs.sh
+[ -n "${XPM_COMPAT_ENVS_READY:-}" ] || bash scripts/client-envs.sh
 OUT=$(realpath -m "${1:-$(mktemp -d)}")
 mkdir -p "$OUT"
 cd tests/compat  # not the repository root: its experimaestro/ must not shadow the installs

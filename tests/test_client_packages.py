@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_client_packages_work():
+def test_client_packages_work(compat_envs):
     result = subprocess.run(["bash", str(ROOT / "scripts" / "client-tests.sh")],
                             capture_output=True, text=True, timeout=1800)
     tail = "\n".join(result.stdout.splitlines()[-30:] + result.stderr.splitlines()[-10:])

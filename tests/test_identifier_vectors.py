@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from vectors import Case, digest, job_path
+from compat.cases import Case, digest, job_path
 
 VECTORS = json.loads((Path(__file__).parent / "identifier-vectors.json").read_text())
 CASES = VECTORS["cases"]

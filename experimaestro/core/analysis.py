@@ -22,6 +22,8 @@ from .arguments import (
     FieldKind,
     field,
 )
+from .errors import Invalid, ValidationError
+from .partial import Partial
 from .types import ObjectType, OptionalType, PathType, Type, type_from_annotation
 
 _IMMUTABLE = (int, float, str, bool, bytes, type(None), enum.Enum, Path, frozenset)
@@ -101,6 +103,8 @@ def analyse(cls) -> ObjectType:
         for name, value in klass.__dict__.items():
             if isinstance(value, DeprecatedParam):
                 deprecated_params[name] = value
+            elif isinstance(value, Partial) and value.name is None:
+                value.name = name  # its folder in partials/, as 2.x names it
         for name, annotation in _own_annotations(klass).items():
             annotation = _resolve(klass, name, annotation)
             base, markers = _markers(annotation)
@@ -208,35 +212,22 @@ def _read_default(klass, arg: Argument, generator, where: str, override=False):
         return
     arg.generator = generator
     arg.factory = None
-    arg.default = MISSING
+    arg.default = arg.declared_default = MISSING
     arg.ignore_default = False
     if generator is not None:
         arg.required = False
     elif factory is not None:
         arg.factory = factory
         arg.ignore_default = ignore_default
-        # The reference default (for ignore_default and None values), computed once
-        arg.default = factory()
+        # The reference default (for ignore_default and None values), computed once, and
+        # checked once for parameters (2.x calls the factory of a Meta only when sealing)
+        arg.declared_default = factory()
+        arg.default = (arg.declared_default if arg.kind is META
+                       else _checked_default(arg, arg.declared_default, where))
         arg.required = False
     elif value is not None and value is not MISSING:
-        try:
-            value = arg.type.validate(value)
-        except Exception as exc:
-            from .errors import Invalid, ValidationError
-
-            if isinstance(exc, Invalid):
-                raise ValidationError(
-                    exc.message(where) + " in the default value of the declaration"
-                ) from None
-            raise
-        if arg.checker is not None and not arg.checker.check(value):
-            from .errors import Invalid, ValidationError
-
-            raise ValidationError(
-                Invalid(str(arg.checker), value).message(where)
-                + " in the default value of the declaration"
-            )
-        arg.default = value
+        arg.declared_default = value
+        arg.default = _checked_default(arg, value, where)
         arg.ignore_default = ignore_default
         arg.required = False
     else:
@@ -255,6 +246,22 @@ def _read_default(klass, arg: Argument, generator, where: str, override=False):
         arg.exact_type = _SCALARS.get(type(arg.type))
 
 
+def _checked_default(arg: Argument, value, where: str):
+    """The default value, validated (and converted) like a value given to the field."""
+    if value is None:
+        return value
+    try:
+        value = arg.type.validate(value)
+        if arg.checker is not None and not arg.checker.check(value):
+            raise Invalid(str(arg.checker), value)
+    except Invalid as exc:
+        if arg.kind is META:
+            return value  # 2.x does not check the defaults of a Meta (never hashed)
+        raise ValidationError(
+            exc.message(where) + " in the default value of the declaration") from None
+    return value
+
+
 def _inherited_default(klass, name):
     """The default a base class gives to a field that ``klass`` declares again without
     one (2.x reads the class attribute, inherited or not)."""
@@ -266,19 +273,31 @@ def _inherited_default(klass, name):
 
 
 def _prepare_construction(otype: ObjectType):
-    """Precompute how a new config gets its defaults (fast path of ``Cls.C()``)."""
+    """Precompute how a new config gets its defaults (fast path of ``Cls.C()``).
+
+    As 2.x: a new config holds a copy of each default; the default of a parameter with a
+    default_factory is the factory's value computed once for the class (``clone`` of it
+    drops the values of its own generated fields); a Meta's default_factory runs only
+    when the configuration is sealed (until then the field reads None)."""
     static = {}
     dynamic = []
+    made_when_sealed = []
     for name, arg in otype.arguments.items():
-        if arg.factory is not None:
-            dynamic.append((name, arg.factory))
-        elif arg.default is not MISSING:
+        if arg.factory is not None and arg.kind is META:
+            made_when_sealed.append(arg)
+            static[name] = None  # (2.x holds None there: it counts in equality)
+        elif arg.default is not MISSING and not (arg.factory is not None and arg.default is None):
             if isinstance(arg.default, _IMMUTABLE):
                 static[name] = arg.default
             else:
                 dynamic.append((name, _cloner(arg.default)))
+        elif not arg.required:
+            # Optional, PathGenerator (made when the task is submitted)...: 2.x holds None
+            # for them from the start, which counts when configurations are compared
+            static[name] = None
     otype.static_defaults = static
     otype.dynamic_defaults = dynamic
+    otype.made_when_sealed = tuple(made_when_sealed)
 
 
 def _cloner(default):
@@ -297,9 +316,19 @@ def clone(value):
         return type(value)(clone(v) for v in value)
     xpm = getattr(value, "__xpm__", None)
     if xpm is not None:
-        if xpm.sealed:
-            return value
-        new = type(value).__new__(type(value))
-        new.__dict__["__xpm__"] = xpm.clone_for(new, clone)
-        return new
+        return value if xpm.sealed else clone_config(value)
     return _copy.deepcopy(value)
+
+
+def clone_config(value, clone_value=None):
+    """A new, unsealed configuration of the same class holding clones of the parameters
+    of `value`, as 2.x copies configurations: the values of generated fields
+    (default_factory, PathGenerator) and constants are left out, to be made again; the
+    meta flag and tags are not copied. `clone_value` copies the values (default: clone)."""
+    clone_value = clone_value or clone
+    kwargs = {
+        arg.name: clone_value(v)
+        for arg, v in value.__xpm__.xpmvalues()
+        if arg.generator is None and arg.factory is None and arg.kind is not CONSTANT
+    }
+    return type(value)(**kwargs)

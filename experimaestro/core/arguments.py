@@ -205,6 +205,7 @@ class Argument:
         "kind",
         "owner",
         "default",
+        "declared_default",
         "factory",
         "generator",
         "ignore_default",
@@ -230,6 +231,9 @@ class Argument:
         self.kind = kind
         self.owner = owner
         self.default = MISSING
+        #: the default as declared, before conversion to the field's type: what 2.x
+        #: compares values with to leave a default out of identifiers (ignore_default)
+        self.declared_default = MISSING
         self.factory = None
         self.generator = None
         self.ignore_default = False

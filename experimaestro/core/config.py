@@ -8,6 +8,7 @@ sealed, hashed into an identifier, submitted (tasks) and turned into an instance
 
 import warnings
 from abc import ABCMeta
+from pathlib import Path
 
 from .arguments import MISSING
 from .errors import ValidationError
@@ -69,7 +70,18 @@ class ConfigMeta(ABCMeta):
         if t is None:
             from .analysis import analyse
 
-            t = analyse(cls)
+            if cls in _analysing:
+                raise TypeError(
+                    f"{cls.__qualname__}: building a default value of its fields needs"
+                    f" {cls.__qualname__} itself (a default or default_factory that makes a"
+                    f" {cls.__qualname__} configuration); make that default None and set"
+                    " it after construction"
+                )
+            _analysing.add(cls)
+            try:
+                t = analyse(cls)
+            finally:
+                _analysing.discard(cls)
             type.__setattr__(cls, "_xpm_objecttype", t)
         return t
 
@@ -107,6 +119,9 @@ class ConfigMeta(ABCMeta):
 
 
 _config_metaclasses: dict = {}
+
+#: classes whose fields are being read (a default that needs its own class is refused)
+_analysing: set = set()
 
 #: class -> its XPMConfig class, for classes whose ``.C`` is that class (not deprecated);
 #: one dict lookup instead of two ``__dict__`` reads for every ``Cls.C(...)``
@@ -240,13 +255,26 @@ class ConfigMixin:
     __identifier__ = identifier_of  # a plain function: one call less per identifier
 
     def __eq__(self, other):
-        if self is other:
-            return True
+        # As 2.x, whose identifiers compare defaults with it: sealed configurations by
+        # identifier; otherwise each value set here, compared with != to the other's
+        # (no identity shortcut: a NaN value makes a configuration unequal to itself)
         if getattr(other, "__xpm__", None) is None:
             return NotImplemented
         if type(other) is not type(self):
             return False
-        return self.__xpm__.values == other.__xpm__.values
+        mine, theirs = self.__xpm__, other.__xpm__
+        if mine.sealed and theirs.sealed:
+            return self.__identifier__() == other.__identifier__()
+        values = theirs.values
+        for arg, value in mine.xpmvalues():
+            other = values.get(arg.name)
+            if other is None and arg.generator is not None and theirs.sealed:
+                # 2.x generates paths while sealing, before identifiers: the other holds
+                # a path there (ours is made just after the identifier)
+                return False
+            if value != other:
+                return False
+        return True
 
     def __hash__(self):
         xpm = self.__xpm__
@@ -267,6 +295,14 @@ class ConfigMixin:
     def seal(self):
         """Validate and freeze this configuration (and all those below it)."""
         self.__xpm__.seal()
+        return self
+
+    def tag(self, name: str, value):
+        """Add a tag to this configuration (as ``tag(v)`` given to a field does)."""
+        xpm = self.__xpm__
+        if xpm._tags is None:
+            xpm._tags = {}
+        xpm._tags[name] = value
         return self
 
     def tags(self):
@@ -301,6 +337,7 @@ class ConfigMixin:
         new.__xpm__.values = {k: _copy_containers(v) for k, v in self.__xpm__.values.items()}
         if self.__xpm__._tags:
             new.__xpm__._tags = dict(self.__xpm__._tags)
+        new.__xpm__.stop_tags = self.__xpm__.stop_tags
         return new
 
     def add_dependencies(self, *dependencies):
@@ -402,10 +439,6 @@ class ConfigMixin:
         self._job_or_fail().on_completed(callback)
         return self
 
-    def __xpm_serialize__(self, context):
-        return None
-
-
 class Config(metaclass=ConfigMeta):
     """Base of all configuration classes.
 
@@ -424,6 +457,23 @@ class Config(metaclass=ConfigMeta):
         """The ObjectType of this object's class, read from an object (``Cls.__xpmtype__``
         on the class itself is the metaclass property)."""
         return type(self).__xpmtype__
+
+    def __xpm_serialize__(self, context) -> dict:
+        """The data files of this configuration when it is saved: a dict name ->
+        SerializedPath, by default each DataPath field copied by
+        ``context.serialize(context.var_path + [name], path, self)``. Override it (as in
+        2.x) to store them under other names or to add entries."""
+        result = {}
+        for arg, value in self.__xpm__.xpmvalues():
+            if arg.is_data and value is not None:
+                if not Path(value).exists():
+                    raise FileNotFoundError(
+                        f"{arg.owner.__qualname__}.{arg.name}: the DataPath {value} does not"
+                        f" exist (it would be copied into {context.save_directory})"
+                    )
+                result[arg.name] = context.serialize([*context.var_path, arg.name],
+                                                     Path(value), self)
+        return result
 
     @classmethod
     def value_class(cls):

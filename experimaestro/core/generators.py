@@ -100,8 +100,9 @@ def generate_paths(root, context) -> None:
     """Fill the unset PathGenerator fields of `root` and of the configurations it holds.
 
     The walk goes depth first, in the order the fields are declared; a configuration
-    reached twice generates its paths at its first position. Other tasks held as
-    parameters are skipped: they have their own job folder.
+    reached twice generates its paths at its first position. Submitted tasks (they have
+    their own job folder) and task outputs are skipped; as in 2.x, an unsubmitted task
+    held as a parameter gets its paths here.
     """
     seen = set()
 
@@ -123,7 +124,7 @@ def generate_paths(root, context) -> None:
     def walk(value):
         xpm = getattr(value, "__xpm__", None)
         if xpm is not None:
-            if not xpm.xpmtype.task:
+            if xpm.job is None and xpm.task is None and not xpm.submitted:
                 visit(value)
         elif isinstance(value, list):
             for i, v in enumerate(value):

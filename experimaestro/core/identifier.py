@@ -134,7 +134,8 @@ class _Hasher(dict):
                 if default is MISSING or default is None:
                     return
             elif arg.ignore_default and default is not MISSING and default is not None:
-                if _without_meta(value) == default:
+                # As 2.x: the default as declared (not converted), on the left
+                if arg.declared_default == _without_meta(value):
                     return
         if _meta_flag(value) is True:
             return

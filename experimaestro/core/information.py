@@ -9,15 +9,26 @@ __all__ = ["ConfigInformation", "TaggedValue", "iter_configs"]
 
 
 class TaggedValue:
-    """A value marked with :func:`experimaestro.tag`."""
+    """A value given through :func:`experimaestro.tag` (the field's value is a tag of
+    the configuration) and/or :func:`experimaestro.stop_tags` (the tags found below the
+    value do not reach the configuration)."""
 
-    __slots__ = ("value",)
+    __slots__ = ("value", "tagged", "stop_tags")
 
-    def __init__(self, value):
+    def __init__(self, value, tagged: bool = False, stop_tags: bool = False):
         self.value = value
+        self.tagged = tagged
+        self.stop_tags = stop_tags
+
+    @staticmethod
+    def of(value) -> "TaggedValue":
+        return value if isinstance(value, TaggedValue) else TaggedValue(value)
 
     def __repr__(self):
-        return f"tag({self.value!r})"
+        text = repr(self.value)
+        if self.tagged:
+            text = f"tag({text})"
+        return f"stop_tags({text})" if self.stop_tags else text
 
 
 class ConfigInformation:
@@ -36,6 +47,9 @@ class ConfigInformation:
     #: an output announced by a running task (see core/outputs.py)
     dynamic_output = False
     _tags = None
+    #: fields (and init tasks, by id) whose tags stay below (set through stop_tags)
+    stop_tags = None
+    stop_tags_init = None
     job = None
     submitted = False
     dependencies = None
@@ -83,10 +97,13 @@ class ConfigInformation:
                 f" {arg.default!r})"
             )
         if type(value) is TaggedValue:
-            value = value.value
-            if self._tags is None:
-                self._tags = {}
-            self._tags[arg.name] = value
+            wrapper, value = value, value.value
+            if wrapper.tagged:
+                if self._tags is None:
+                    self._tags = {}
+                self._tags[arg.name] = value
+            if wrapper.stop_tags:
+                self.stop_tags = (self.stop_tags or frozenset()) | {arg.name}
         if value is None:
             if arg.required:
                 raise ValidationError(
@@ -173,16 +190,11 @@ class ConfigInformation:
             return
         configs = check_graph(self.pyobject)
         for cfg in configs:
-            cfg.__xpm__.sealed = True
-
-    def clone_for(self, new, clone):
-        """State of a copy (used for config defaults): same values, unsealed."""
-        info = ConfigInformation.of(
-            new, self.xpmtype, {k: clone(v) for k, v in self.values.items()}
-        )
-        info.meta = self.meta
-        info._tags = dict(self._tags) if self._tags else None
-        return info
+            xpm = cfg.__xpm__
+            for arg in xpm.xpmtype.made_when_sealed:
+                if xpm.values.get(arg.name) is None:
+                    xpm.set(arg, arg.factory())
+            xpm.sealed = True
 
     def __repr__(self):
         return f"<ConfigInformation of {self.xpmtype.identifier}>"

@@ -18,59 +18,63 @@ from .types import ConfigType, ListType, _SCALARS
 def compile_init(otype):
     """An ``__init__(self, *, field=MISSING, ..., **others)`` for configs of `otype`."""
     names = list(otype.arguments)
-    if any(keyword.iskeyword(n) or n.startswith("_xpm_") for n in names):
+    if any(keyword.iskeyword(n) or n.startswith("_xpm") for n in names):
         return None  # unusual names: keep the generic constructor
-    ns = {"MISSING": MISSING, "Info": ConfigInformation, "otype": otype, "weakref": weakref,
-          "static": otype.static_defaults, "dynamic": otype.dynamic_defaults}
-    params = "".join(f", {n}=MISSING" for n in names)
+    # Every name of the generated code starts with _xpm_ (no field may): a field named
+    # like a helper (a1, otype, MISSING...) must not shadow it
+    ns = {"_xpm_MISSING": MISSING, "_xpm_Info": ConfigInformation, "_xpm_otype": otype,
+          "_xpm_weakref": weakref, "_xpm_static": otype.static_defaults,
+          "_xpm_dynamic": otype.dynamic_defaults}
+    params = "".join(f", {n}=_xpm_MISSING" for n in names)
     lines = [
         f"def __init__(_xpm_self, *_xpm_args{params},"
         " **_xpm_others):",
         "    if _xpm_args:",
-        "        raise TypeError(f'{otype.configtype.__qualname__}.C() takes keyword arguments"
+        "        raise TypeError(f'{_xpm_otype.configtype.__qualname__}.C() takes keyword arguments"
         " only (the parameters), got {len(_xpm_args)} positional argument(s)')",
-        "    _xpm = Info()",
-        "    _xpm._ref = weakref(_xpm_self)",
-        "    _xpm.xpmtype = otype",
+        "    _xpm = _xpm_Info()",
+        "    _xpm._ref = _xpm_weakref(_xpm_self)",
+        "    _xpm.xpmtype = _xpm_otype",
         "    _xpm_self.__dict__['__xpm__'] = _xpm",
-        "    _xpm_values = dict(static)" if otype.static_defaults else "    _xpm_values = {}",
+        "    _xpm_values = dict(_xpm_static)" if otype.static_defaults else "    _xpm_values = {}",
     ]
     if otype.dynamic_defaults:
-        lines += ["    for _xpm_name, _xpm_make in dynamic:",
+        lines += ["    for _xpm_name, _xpm_make in _xpm_dynamic:",
                   "        _xpm_values[_xpm_name] = _xpm_make()"]
     lines.append("    _xpm.values = _xpm_values")
     for i, name in enumerate(names):
         arg = otype.arguments[name]
-        ns[f"a{i}"] = arg
-        lines.append(f"    if {name} is not MISSING:")
+        ns[f"_xpm_a{i}"] = arg
+        lines.append(f"    if {name} is not _xpm_MISSING:")
         if arg.kind is CONSTANT or arg.checker is not None:
             # Constants raise unless equal; checked fields always go through the checks
-            lines.append(f"        _xpm.set(a{i}, {name})")
+            lines.append(f"        _xpm.set(_xpm_a{i}, {name})")
         elif arg.exact_type is not None:
-            ns[f"e{i}"] = arg.exact_type
-            lines += [f"        if type({name}) is e{i}:",
+            ns[f"_xpm_e{i}"] = arg.exact_type
+            lines += [f"        if type({name}) is _xpm_e{i}:",
                       f"            _xpm_values[{name!r}] = {name}",
                       "        else:",
-                      f"            _xpm.set(a{i}, {name})"]
+                      f"            _xpm.set(_xpm_a{i}, {name})"]
         elif isinstance(arg.type, ListType) and type(arg.type.inner) in _SCALARS:
             # A list whose items all have the declared scalar type: stored as a copy
-            ns[f"only{i}"] = {_SCALARS[type(arg.type.inner)]}
-            lines += [f"        if type({name}) is list and {{*map(type, {name})}} == only{i}:",
+            ns[f"_xpm_only{i}"] = {_SCALARS[type(arg.type.inner)]}
+            lines += [f"        if type({name}) is list"
+                      f" and {{*map(type, {name})}} == _xpm_only{i}:",
                       f"            _xpm_values[{name!r}] = {name}[:]",
                       "        else:",
-                      f"            _xpm.set(a{i}, {name})"]
+                      f"            _xpm.set(_xpm_a{i}, {name})"]
         elif isinstance(arg.type, ConfigType):
             # Config classes already accepted for this field (tasks excepted: whether a
             # task was submitted is checked on each value)
-            ns[f"ok{i}"] = accepted = set()
-            ns[f"accept{i}"] = _accepting(accepted)
-            lines += [f"        if type({name}) in ok{i}:",
+            ns[f"_xpm_ok{i}"] = accepted = set()
+            ns[f"_xpm_accept{i}"] = _accepting(accepted)
+            lines += [f"        if type({name}) in _xpm_ok{i}:",
                       f"            _xpm_values[{name!r}] = {name}",
                       "        else:",
-                      f"            _xpm.set(a{i}, {name})",
-                      f"            accept{i}({name})"]
+                      f"            _xpm.set(_xpm_a{i}, {name})",
+                      f"            _xpm_accept{i}({name})"]
         else:
-            lines.append(f"        _xpm.set(a{i}, {name})")
+            lines.append(f"        _xpm.set(_xpm_a{i}, {name})")
     lines += ["    if _xpm_others:",
               "        for _xpm_name, _xpm_value in _xpm_others.items():",
               "            _xpm.set_by_name(_xpm_name, _xpm_value)"]

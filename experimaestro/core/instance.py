@@ -19,7 +19,9 @@ def make_instance(cfg, memo: dict, keep: bool):
     for name, arg in xpm.xpmtype.arguments.items():
         value = values.get(name, MISSING)
         if value is MISSING:
-            if arg.kind.name == "Constant":
+            if arg.factory is not None:
+                value = arg.factory()  # a Meta's default_factory (see analysis.py)
+            elif arg.kind.name == "Constant":
                 value = arg.default
             elif arg.optional or arg.generator is not None or arg.is_path_type:
                 value = None

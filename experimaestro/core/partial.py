@@ -1,13 +1,17 @@
 """Partial identifiers: an identifier computed on a subset of parameter groups.
 
 Tasks that differ only in excluded groups share the folder of a ``PathGenerator(...,
-partial=...)`` (e.g. checkpoints shared across training lengths).
+partial=...)`` (e.g. checkpoints shared across training lengths):
+``WORKSPACE/partials/<type id>/<partial name>/<partial identifier>/``, as in 2.x. The
+partial identifier is the identifier of the configuration without the excluded
+parameters (configurations it holds keep their whole identifier); the name is the class
+attribute holding the partial (``checkpoints = partial(...)``).
 """
 
-from hashlib import sha256
 from typing import Optional
 
 from .arguments import ParameterGroup
+from .identifier import _Hasher
 
 __all__ = ["partial", "Partial", "partial_identifier"]
 
@@ -24,6 +28,8 @@ class Partial:
         self.include_groups = frozenset(include_groups)
         self.exclude_no_group = exclude_no_group
         self.exclude_all = exclude_all
+        #: the class attribute holding it (set when its class is analysed)
+        self.name = None
 
     def includes(self, arg) -> bool:
         groups = arg.groups
@@ -36,9 +42,16 @@ class Partial:
         return not (groups & self.exclude_groups)
 
     @property
-    def name(self) -> str:
-        parts = sorted(g.name for g in self.exclude_groups)
-        return "-".join(parts) or "partial"
+    def folder_name(self) -> str:
+        """The folder below the type's partials: the attribute name. A partial given
+        inline to a PathGenerator has none (2.x fails there): its excluded groups then."""
+        if self.name is not None:
+            return self.name
+        return "-".join(sorted(g.name for g in self.exclude_groups)) or "partial"
+
+    def __repr__(self):
+        groups = ", ".join(sorted(g.name for g in self.exclude_groups))
+        return f"partial({self.name or '?'}: exclude {groups or 'nothing'})"
 
 
 def partial(*, exclude_groups: Optional[list] = None, include_groups: Optional[list] = None,
@@ -54,10 +67,7 @@ def partial(*, exclude_groups: Optional[list] = None, include_groups: Optional[l
 
 
 def partial_identifier(config, spec: Partial) -> str:
-    """Hex digest of the config restricted to the parameters `spec` includes."""
-    from .identifier import _Hasher
-
+    """Hex identifier of the config without the parameters that `spec` excludes."""
     otype = type(config).__xpm_user_class__.__xpmtype__
     excluded = frozenset(name for name, arg in otype.arguments.items() if not spec.includes(arg))
-    digest = _Hasher().digest(config, skip=excluded)
-    return sha256(b"partial:" + spec.name.encode() + digest).hexdigest()
+    return _Hasher().digest(config, skip=excluded).hex()

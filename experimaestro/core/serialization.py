@@ -8,7 +8,10 @@ configs are references ``{"type": "python", "value": <record id>}``.
 import enum
 import importlib
 import json
+import os
+import shutil
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Protocol, Union
 
@@ -54,38 +57,65 @@ class ObjectStore(dict):
 
 
 class SerializationContext:
-    """Context when serializing: where DataPath files are copied."""
+    """Context when serializing: where DataPath files are copied (2.x's API, used by the
+    ``__xpm_serialize__`` methods of configurations).
+
+    ``var_path`` is the path of the configuration being written (field names, list
+    indices, dict keys from the root); ``serialize(var_path, path, config)`` copies a
+    file or folder to ``save_directory/<var_path>`` (hard links when possible)."""
 
     def __init__(self, *, save_directory: Optional[Path] = None, jobpath: Optional[Path] = None,
                  workspace: Optional[Path] = None):
         self.save_directory = Path(save_directory) if save_directory else None
         self.jobpath = Path(jobpath) if jobpath else None
         self.workspace = Path(workspace) if workspace else None
-        self._var_path: List[str] = []
-        self._used: set = set()
+        self.var_path: List[str] = []
+        self.serialized: set = set()
+        self.serialized_paths: set = set()
 
     @property
     def depth(self) -> int:
-        return len(self._var_path)
+        return len(self.var_path)
+
+    @contextmanager
+    def push(self, name: str):
+        self.var_path.append(name)
+        try:
+            yield self.var_path
+        finally:
+            self.var_path.pop()
 
     def serialize(self, var_path: List[str], data_path: Path, config=None) -> SerializedPath:
-        """Copy a DataPath file or folder into the save directory."""
+        """Copy a data file or folder into the save directory, at ``var_path``."""
+        data_path = Path(data_path)
         if self.save_directory is None:
-            return SerializedPath(data_path, Path(data_path).is_dir())
-        rel = Path("data", *var_path)
-        if rel in self._used:
-            raise ValueError(f"SerializationContext: the path {rel} was already used")
-        self._used.add(rel)
+            return SerializedPath(data_path, data_path.is_dir())
+        rel = Path(*var_path)
+        if str(rel) in self.serialized_paths:
+            raise ValueError(
+                f"SerializationContext: two data files would be saved as {rel}"
+                " (a __xpm_serialize__ method gave a path already used)"
+            )
+        self.serialized_paths.add(str(rel))
         dest = self.save_directory / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
-        import shutil
+        _link_or_copy(data_path, dest)
+        return SerializedPath(rel, data_path.is_dir())
 
-        src = Path(data_path)
-        if src.is_dir():
-            shutil.copytree(src, dest, dirs_exist_ok=True)
-        else:
-            shutil.copyfile(src, dest)
-        return SerializedPath(rel, src.is_dir())
+
+def _link_or_copy(src: Path, dest: Path):
+    """A hard link of each file (a copy across filesystems), as 2.x stores data files."""
+    if src.is_dir():
+        shutil.copytree(src, dest, dirs_exist_ok=True, copy_function=_link_or_copy_file)
+    else:
+        _link_or_copy_file(src, dest)
+
+
+def _link_or_copy_file(src, dest):
+    try:
+        os.link(src, dest)
+    except OSError:
+        shutil.copy2(src, dest)
 
 
 # -- writing -------------------------------------------------------------------
@@ -113,17 +143,24 @@ class _Writer:
         if xpm.init_tasks:
             record["init-tasks"] = [self.add(t) for t in xpm.init_tasks]
         fields = {}
+        data = self.data_files(cfg, var_path)
         for arg, value in xpm.xpmvalues():
+            if arg.name in data:
+                fields[arg.name] = _serialized_path_json(data.pop(arg.name))
+                continue
             if value is None and arg.optional and arg.default is MISSING:
                 continue
             fields[arg.name] = self.value(value, arg, [*var_path, arg.name])
+        for name, serialized in data.items():  # entries beyond the fields
+            fields[name] = _serialized_path_json(serialized)
         oid = len(self.records)
+        module = _module_name(ucls)
         record.update(
             {
                 "id": oid,
-                "module": ucls.__module__,
+                "module": module,
                 "type": ucls.__qualname__,
-                "typename": f"{ucls.__module__}.{ucls.__qualname__}",
+                "typename": f"{module}.{ucls.__qualname__}",
                 "identifier": cfg.__identifier__().hex(),
             }
         )
@@ -138,6 +175,22 @@ class _Writer:
         for ref in self.forward.pop(key, ()):
             ref["value"] = oid
         return oid
+
+    def data_files(self, cfg, var_path) -> dict:
+        """What the config's ``__xpm_serialize__`` gives (its DataPath files copied into
+        the save directory, unless it stores them otherwise); nothing for params.json."""
+        if self.context.save_directory is None:
+            return {}
+        self.context.var_path = list(var_path)
+        data = cfg.__xpm_serialize__(self.context)
+        if data is None:
+            return {}
+        if not isinstance(data, dict):
+            raise TypeError(
+                f"{type(cfg).__xpm_user_class__.__qualname__}.__xpm_serialize__ must return a"
+                f" dict of name -> SerializedPath, got {type(data).__name__}"
+            )
+        return dict(data)
 
     def value(self, value, arg, var_path):
         if value is None or isinstance(value, (bool, int, float, str)) and not isinstance(
@@ -171,14 +224,6 @@ class _Writer:
 
     def path(self, value: Path, arg, var_path):
         ctx = self.context
-        if arg is not None and arg.is_data and ctx.save_directory is not None:
-            if not value.exists():
-                raise FileNotFoundError(
-                    f"{arg.owner.__qualname__}.{arg.name}: the DataPath {value} does not exist"
-                    f" (it would be copied into {ctx.save_directory})"
-                )
-            sp = ctx.serialize(var_path, value)
-            return {"type": "path", "value": str(sp.path), "base": "save"}
         for base_name, base in (("job", ctx.jobpath), ("workspace", ctx.workspace)):
             if base is not None:
                 try:
@@ -187,6 +232,22 @@ class _Writer:
                     continue
                 return {"type": "path", "value": str(rel), "base": base_name}
         return str(value.absolute())
+
+
+def _serialized_path_json(value) -> dict:
+    if not isinstance(value, SerializedPath):
+        raise TypeError(
+            f"__xpm_serialize__ must map names to SerializedPath (from context.serialize),"
+            f" got {type(value).__name__}"
+        )
+    return {"type": "path.serialized", "value": str(value.path), "is_folder": value.is_folder}
+
+
+def _module_name(ucls) -> str:
+    """The module recorded for a class: for experimaestro's base classes (a bare
+    ``Config.C()`` held by a field), their 2.x module, which both implementations import."""
+    base_id = ucls.__dict__.get("__xpm_base_id__")
+    return base_id.rsplit(".", 1)[0] if base_id else ucls.__module__
 
 
 def _class_file(ucls) -> Optional[str]:
@@ -330,6 +391,8 @@ class _Reader:
                 return self.objects[raw["value"]]
             if kind == "path":
                 return self.resolve(raw.get("base"), raw["value"])
+            if kind == "path.serialized":  # a data file of a saved folder (2.x's format)
+                return self.resolve("save", raw["value"])
             if kind == "enum":
                 cls = _import_class({"module": raw["module"], "type": raw["enum"]})
                 return cls[raw["value"]]

@@ -2,7 +2,7 @@
 
 import warnings
 
-from .information import TaggedValue
+from .information import TaggedValue, iter_configs
 
 __all__ = ["tag", "tags", "tagspath", "TagDict", "stop_tags", "collect_tags"]
 
@@ -12,14 +12,11 @@ class TagDict(dict):
 
 
 def tag(value):
-    """Mark a parameter value as a tag: ``Task.C(lr=tag(0.1))``."""
-    if isinstance(value, TaggedValue):
-        return value
-    if not isinstance(value, (str, int, float, bool)) and value is not None:
-        raise TypeError(
-            f"tag(): a tag must be a str, int, float or bool, got {type(value).__name__}"
-        )
-    return TaggedValue(value)
+    """Mark a parameter value as a tag: ``Task.C(lr=tag(0.1))``; the tag is named after
+    the field."""
+    wrapper = TaggedValue.of(value)
+    wrapper.tagged = True
+    return wrapper
 
 
 def collect_tags(root) -> TagDict:
@@ -32,16 +29,18 @@ def collect_tags(root) -> TagDict:
             return
         seen.add(id(cfg))
         xpm = cfg.__xpm__
-        if getattr(cfg, "__xpm_stop_tags__", False) and depth > 0:
-            return
         if xpm._tags:
             for k, v in xpm._tags.items():
                 found.append((depth, k, v))
-        from .information import iter_configs
-
-        for value in xpm.values.values():
-            for child in iter_configs(value):
-                walk(child, depth + 1)
+        stopped = xpm.stop_tags or ()
+        for name, value in xpm.values.items():
+            if name not in stopped:
+                for child in iter_configs(value):
+                    walk(child, depth + 1)
+        stopped_init = xpm.stop_tags_init or ()
+        for init_task in xpm.init_tasks or ():
+            if id(init_task) not in stopped_init:
+                walk(init_task, depth + 1)
         if xpm.task is not None:
             walk(xpm.task, depth + 1)
 
@@ -72,7 +71,9 @@ def tagspath(value) -> str:
     return "_".join(f"{k}={v}" for k, v in sorted(collect_tags(value).items()))
 
 
-def stop_tags(config):
-    """Tags below this configuration are not propagated to the configs that hold it."""
-    config.__dict__["__xpm_stop_tags__"] = True
-    return config
+def stop_tags(value):
+    """The tags found below this value stay there: ``Task.C(model=stop_tags(model))``,
+    or ``submit(init_tasks=[stop_tags(init_task)])``; combines with :func:`tag`."""
+    wrapper = TaggedValue.of(value)
+    wrapper.stop_tags = True
+    return wrapper

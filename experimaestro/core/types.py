@@ -250,13 +250,13 @@ class UnionType(Type):
         self.name = " | ".join(map(str, options))
 
     def validate(self, value):
-        # An exact match first (an int stays an int in int | float)
+        # As 2.x (pydantic's left-to-right union): the first option that accepts the
+        # value, converting it (0 in float | int becomes 0.0, "1" in int | str becomes 1)
         for t in self.options:
-            if isinstance(t, ConfigType) and t.accepts(value):
-                return value
-            if _SCALARS.get(type(t)) is type(value):
-                return value
-        for t in self.options:
+            if isinstance(t, ConfigType):
+                if t.accepts(value):
+                    return t.validate(value)
+                continue
             try:
                 return t.validate(value)
             except Invalid:
@@ -297,6 +297,54 @@ class ConfigType(Type):
             hint = f"this is the class; build a configuration with {value.__qualname__}.C(...)"
             raise Invalid(f"a configuration {self.name}", value, hint=hint)
         raise Invalid(f"a configuration {self.name}", value)
+
+
+class GenericConfigType(ConfigType):
+    """A field holding configurations of a generic class, ``Sampler[Item]``: as in 2.x,
+    a value whose class fixes the type arguments (``class IntSampler(Sampler[int])``)
+    must fix compatible ones; whether a task was submitted is not checked."""
+
+    def __init__(self, cls, args):
+        super().__init__(cls)
+        self.args = args
+        self.name = f"{cls.__qualname__}[{', '.join(map(_type_name, args))}]"
+        self.needs_submitted = False
+
+    def validate(self, value):
+        value = super().validate(value)
+        actual = _generic_arguments(type(value), self.cls)
+        for expected, given in zip(self.args, actual or ()):
+            if not _compatible(given, expected):
+                raise Invalid(
+                    f"a configuration {self.name}", value,
+                    hint=f"its class fixes the type argument {_type_name(given)}, not"
+                    f" compatible with {_type_name(expected)}",
+                )
+        return value
+
+
+def _type_name(t) -> str:
+    return getattr(t, "__qualname__", None) or repr(t)
+
+
+def _generic_arguments(cls, origin):
+    """The type arguments that cls (or a base class) gives to the generic class origin."""
+    for klass in cls.__mro__:
+        for base in klass.__dict__.get("__orig_bases__", ()):
+            if typing.get_origin(base) is origin:
+                return typing.get_args(base)
+    return None
+
+
+def _compatible(given, expected) -> bool:
+    if expected is Any or given is Any or isinstance(given, typing.TypeVar) \
+            or isinstance(expected, typing.TypeVar):
+        return True
+    if isinstance(expected, type) and isinstance(given, type):
+        return issubclass(given, expected)
+    if typing.get_origin(expected) is Union or _is_pep604(expected):
+        return any(_compatible(given, e) for e in typing.get_args(expected))
+    return expected == given
 
 
 _SCALARS = {IntType: int, FloatType: float, StrType: str, BoolType: bool}
@@ -362,8 +410,9 @@ def type_from_annotation(tp, where: str, resolve=None) -> Type:
             return PathType()
     if isinstance(origin, type) and getattr(origin, "__xpm_config_class__", False):
         # A generic configuration class (class Sampler(Config, Generic[T])): Sampler[Item]
-        # holds Sampler configurations; its type arguments do not enter identifiers
-        return ConfigType(origin)
+        # holds Sampler configurations; its type arguments do not enter identifiers (and,
+        # as in 2.x, such a field does not check that a task was submitted)
+        return GenericConfigType(origin, args)
     if isinstance(tp, typing.TypeVar):
         bound = tp.__bound__
         if isinstance(bound, type) and getattr(bound, "__xpm_config_class__", False):
@@ -410,6 +459,8 @@ class ObjectType:
         self.deprecated_params: dict = {}
         #: the compiled argument loop of identifiers (see hashplan.py), made on first use
         self.hash_plan = None
+        #: Meta fields whose default_factory runs when a config is sealed (analysis.py)
+        self.made_when_sealed = ()
         #: marked with @deprecate (identifiers are those of the converted config)
         self.deprecated = "__xpm_deprecated__" in cls.__dict__
 

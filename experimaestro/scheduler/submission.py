@@ -5,8 +5,9 @@ from pathlib import Path
 from experimaestro.core.config import LightweightTask, Task
 from experimaestro.core.generators import ConfigWalkContext, generate_paths
 from experimaestro.core.identifier import identifier_of
-from experimaestro.core.information import iter_configs
+from experimaestro.core.information import TaggedValue, iter_configs
 from experimaestro.core.outputs import task_output
+from experimaestro.core.partial import partial_identifier
 from experimaestro.core.types import submit_hooks_of
 
 
@@ -26,10 +27,10 @@ class GenerationContext(ConfigWalkContext):
         return self.job.config
 
     def partial_path(self, spec, config) -> Path:
-        from experimaestro.core.partial import partial_identifier
-
-        ident = partial_identifier(self.job.config, spec)
-        return (self.job.workspace.partialspath / self.job.type_id / spec.name / ident)
+        # As 2.x: the type id and partial identifier of the configuration holding the path
+        type_id = str(type(config).__xpm_user_class__.__xpmtype__.identifier)
+        return (self.job.workspace.partialspath / type_id / spec.folder_name
+                / partial_identifier(config, spec))
 
 
 def submit_task(task, *, workspace=None, launcher=None, run_mode=None, init_tasks=None,
@@ -65,6 +66,9 @@ def submit_task(task, *, workspace=None, launcher=None, run_mode=None, init_task
     if xpm.job is not None:
         return xpm.job.output
     if init_tasks:
+        init_tasks, stopped = _unwrap_init_tasks(init_tasks)
+        if stopped:
+            xpm.stop_tags_init = stopped
         for t in init_tasks:
             if not isinstance(t, LightweightTask) or isinstance(t, Task):
                 raise TypeError(
@@ -103,6 +107,19 @@ def submit_task(task, *, workspace=None, launcher=None, run_mode=None, init_task
 
         run_without_experiment(job)
     return job.output
+
+
+def _unwrap_init_tasks(init_tasks) -> tuple:
+    """The init tasks without their stop_tags(...) wrappers, and the ids of those whose
+    tags stay theirs."""
+    tasks, stopped = [], set()
+    for t in init_tasks:
+        if isinstance(t, TaggedValue):
+            if t.stop_tags:
+                stopped.add(id(t.value))
+            t = t.value
+        tasks.append(t)
+    return tasks, frozenset(stopped)
 
 
 def _launcher_of(job, xp):

@@ -157,10 +157,11 @@ def test_datapath_files_and_folders_are_copied(tmp_path):
     data = make_data(tmp_path)
     saved = tmp_path / "saved"
     save(fx.HasData.C(data=data), saved)
-    assert (saved / "data" / "data" / "data_file").read_text() == "content"
-    assert (saved / "data" / "data" / "data_folder" / "a.txt").read_text() == "A"
+    # As 2.x: each file at the path of its field from the root (data.data_file)
+    assert (saved / "data" / "data_file").read_text() == "content"
+    assert (saved / "data" / "data_folder" / "a.txt").read_text() == "A"
     loaded = load(saved)
-    assert loaded.data.data_file == saved / "data" / "data" / "data_file"
+    assert loaded.data.data_file == saved / "data" / "data_file"
     assert loaded.data.data_folder.is_dir()
     assert ident(loaded) == ident(fx.HasData.C(data=data))
 
@@ -228,9 +229,9 @@ def test_state_dict_with_a_save_directory(tmp_path):
     data = make_data(tmp_path)
     context = SerializationContext(save_directory=tmp_path / "saved")
     state = state_dict(context, data)
-    assert (tmp_path / "saved" / "data" / "data_file").read_text() == "content"
+    assert (tmp_path / "saved" / "data_file").read_text() == "content"
     loaded = from_state_dict(state, tmp_path / "saved")
-    assert loaded.data_file == tmp_path / "saved" / "data" / "data_file"
+    assert loaded.data_file == tmp_path / "saved" / "data_file"
     assert ident(loaded) == ident(data)
 
 
@@ -242,9 +243,9 @@ def test_serialization_context(tmp_path):
     context = SerializationContext(save_directory=tmp_path / "out")
     assert context.depth == 0
     serialized = context.serialize(["a", "b"], tmp_path / "f.txt", None)
-    assert serialized.path == Path("data/a/b") and not serialized.is_folder
-    assert (tmp_path / "out" / "data" / "a" / "b").read_text() == "x"
-    with pytest.raises(ValueError, match=r"the path data/a/b was already used"):
+    assert serialized.path == Path("a/b") and not serialized.is_folder
+    assert (tmp_path / "out" / "a" / "b").read_text() == "x"
+    with pytest.raises(ValueError, match=r"two data files would be saved as a/b"):
         context.serialize(["a", "b"], tmp_path / "f.txt", None)
 
 

@@ -75,18 +75,25 @@ def test_two_values_at_the_same_depth_warn():
 
 
 def test_stop_tags_hides_the_tags_below():
-    model = stop_tags(Model.C(hidden=tag(64)))
-    cfg = Learner.C(model=model, lr=tag(0.1))
+    model = Model.C(hidden=tag(64))
+    cfg = Learner.C(model=stop_tags(model), lr=tag(0.1))
     assert tags(cfg) == {"lr": 0.1}
     # The config itself still has its tags
     assert tags(model) == {"hidden": 64}
+    # Combined with tag: the configuration is a tag of its holder, its own tags stay
+    both = Learner.C(model=stop_tags(tag(Model.C(hidden=tag(8)))), lr=0.1)
+    assert list(tags(both)) == ["model"] and tags(both)["model"].hidden == 8
 
 
-def test_tag_accepts_only_simple_values():
-    with pytest.raises(TypeError, match=r"tag\(\): a tag must be a str, int, float or bool, got"
-                       " list"):
-        tag([1, 2])
+def test_tag_accepts_any_value_as_in_2x():
     assert tag(tag(1)).value == 1
+    cfg = Learner.C(model=tag(Model.C(hidden=3)), lr=0.1)
+    assert tags(cfg)["model"].hidden == 3
+
+
+def test_tag_method_of_configurations():
+    cfg = Learner.C(model=Model.C(hidden=3), lr=0.1).tag("name", "run-1")
+    assert tags(cfg) == {"name": "run-1"}
 
 
 def test_tags_of_something_else():

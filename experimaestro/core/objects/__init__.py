@@ -17,6 +17,7 @@ from experimaestro.core.config import (
 )
 from experimaestro.core.generators import ConfigWalkContext
 from experimaestro.core.information import ConfigInformation
+from experimaestro.core.prepare import Prepare
 
 __all__ = [
     "Config",
@@ -25,6 +26,7 @@ __all__ = [
     "ConfigWalkContext",
     "InstanceConfig",
     "LightweightTask",
+    "Prepare",
     "ResumableTask",
     "Task",
     "copyconfig",

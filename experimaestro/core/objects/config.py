@@ -3,6 +3,7 @@
 from enum import Enum
 from pathlib import Path
 
+from experimaestro.core.analysis import clone_config
 from experimaestro.core.objects import *  # noqa: F401,F403 (the 2.x names of this module)
 from experimaestro.core.objects import __all__ as _names
 
@@ -11,8 +12,8 @@ __all__ = [*_names, "clone"]
 
 def clone(value):
     """A deep copy of `value` where every configuration is a new, unsealed configuration
-    of the same class with cloned parameter values (generated paths and constants are left
-    to be generated again). Scalars, paths and enums are shared."""
+    of the same class with cloned parameter values (generated values and constants are
+    made again, see clone_config). Scalars, paths and enums are shared."""
     if value is None or isinstance(value, (str, int, float, bool, Path, Enum)):
         return value
     if isinstance(value, list):
@@ -23,12 +24,6 @@ def clone(value):
         return {clone(k): clone(v) for k, v in value.items()}
     if isinstance(value, (set, frozenset)):
         return type(value)(clone(v) for v in value)
-    xpm = getattr(value, "__xpm__", None)
-    if xpm is not None:
-        kwargs = {
-            arg.name: clone(v)
-            for arg, v in xpm.xpmvalues()
-            if arg.generator is None and not arg.constant
-        }
-        return type(value)(**kwargs)
+    if getattr(value, "__xpm__", None) is not None:
+        return clone_config(value, clone)
     raise TypeError(f"clone: cannot clone a value of type {type(value).__name__}")

@@ -1,12 +1,27 @@
-"""Build the cases of identifier-vectors.json through the public API."""
+"""Build the cases of identifier-vectors.json through the public API of experimaestro
+2.x, so that the same module builds them under experimaestro 2.7.0 (in its own virtual
+environment) and under ours. Beyond the format of ../shared/compat (README there), a
+case may use (the random schemas of fuzz.py do):
 
+- class specs: "xpmid_classmethod": prefix (a classmethod __xpmid__ giving
+  "prefix.<qualname>", inherited by subclasses), "generic": true (the class is also
+  Generic[T]), "abstract": true (an abstract method), "abc": true (derives from abc.ABC),
+  "partials": {name: [excluded group...]} (class attributes made with partial());
+- types: {"union": [t, ...]}, {"generic": class, "arg": t} (Cls[t]);
+- fields: "groups": [group name...] (param_group), default form "field_only"
+  (field(ignore_generated=True): a field without default);
+- a "path_generator" default may name a "partial".
+"""
+
+import abc
 import enum
 import itertools
+import math
 import sys
 import types
 import typing
 from pathlib import Path
-from typing import Optional
+from typing import Generic, Optional, TypeVar, Union
 
 from experimaestro import (
     Config,
@@ -21,8 +36,12 @@ from experimaestro import (
     Task,
     experiment,
     field,
+    param_group,
+    partial,
     setmeta,
 )
+
+T = TypeVar("T")
 
 _counter = itertools.count()
 
@@ -44,6 +63,8 @@ class Case:
         mod.__package__ = self.module
         sys.modules[self.module] = mod
         self.enums = {}
+        self.groups = {}
+        self.partials = {}
         self.classes = {}
         self.objects = {}
         self.outputs = {}
@@ -105,6 +126,10 @@ class Case:
             return tuple[tuple(self.type(x) for x in t["tuple"])]
         if "optional" in t:
             return Optional[self.type(t["optional"])]
+        if "union" in t:
+            return Union[tuple(self.type(x) for x in t["union"])]
+        if "generic" in t:
+            return self.classes[t["generic"]][self.type(t["arg"])]
         if "enum" in t:
             return self.enums[t["enum"]]
         if "class" in t:
@@ -147,7 +172,20 @@ class Case:
             if spec.get("outputs"):
                 out = spec["outputs"]
                 ns["task_outputs"] = self._outputs_method(out)
-            cls = type(base_cls)(spec["name"], (base_cls,), ns)
+            if "xpmid_classmethod" in spec:
+                prefix = spec["xpmid_classmethod"]
+                ns["__xpmid__"] = classmethod(lambda cls: f"{prefix}.{cls.__qualname__}")
+            if spec.get("abstract"):
+                ns["compute"] = abc.abstractmethod(lambda self: None)
+            for name, excluded in spec.get("partials", {}).items():
+                ns[name] = self.partials[spec["name"], name] = partial(
+                    exclude_groups=[self.group(g) for g in excluded])
+            bases = (base_cls,)
+            if spec.get("generic"):
+                bases += (Generic[T],)
+            if spec.get("abc"):
+                bases += (abc.ABC,)
+            cls = types.new_class(spec["name"], bases, {}, lambda body: body.update(ns))
             self.classes[spec["name"]] = cls
         for spec in specs:
             cls = self.classes[spec["name"]]
@@ -159,8 +197,15 @@ class Case:
             for f in spec["fields"]:
                 d = f.get("default")
                 if not d or d["form"] == "none":
+                    if f.get("groups"):
+                        setattr(cls, f["name"], field(groups=[self.group(g) for g in f["groups"]]))
                     continue
-                setattr(cls, f["name"], self.default(d))
+                setattr(cls, f["name"], self.default(d, f.get("groups", ()), spec["name"]))
+
+    def group(self, name):
+        if name not in self.groups:
+            self.groups[name] = param_group(name)
+        return self.groups[name]
 
     def _outputs_method(self, out):
         case = self
@@ -171,11 +216,15 @@ class Case:
 
         return task_outputs
 
-    def default(self, d):
+    def default(self, d, groups=(), owner=None):
         form = d["form"]
         kwargs = {}
+        if groups:
+            kwargs["groups"] = [self.group(g) for g in groups]
         if "ignore_default" in d:
             kwargs["ignore_default"] = d["ignore_default"]
+        if form == "field_only":
+            return field(ignore_generated=True, **kwargs)
         if form == "bare":
             return self.value(d["value"])
         if form == "field":
@@ -185,7 +234,12 @@ class Case:
         if form == "legacy":
             return field(ignore_default=self.value(d["value"]))
         if form == "path_generator":
-            return field(default_factory=PathGenerator(d["value"]))
+            if "partial" in d:
+                generator = PathGenerator(d["value"],
+                                          partial=self.partials[owner, d["partial"]])
+            else:
+                generator = PathGenerator(d["value"])
+            return field(default_factory=generator, **kwargs)
         raise ValueError(form)
 
     def build_objects(self, xp):
