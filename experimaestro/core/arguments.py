@@ -136,7 +136,6 @@ class field:
 
     __slots__ = (
         "default",
-        "default_none",
         "default_factory",
         "ignore_default",
         "ignore_generated",
@@ -156,8 +155,8 @@ class field:
         groups: Optional[list] = None,
         help: Optional[str] = None,
     ):
-        #: field(default=None): not required, but hashed as if there were no default
-        self.default_none = default is None
+        # field(default=None) is hashed as if there were no default (and, like any field(),
+        # makes the field optional)
         if default is None:
             default = MISSING
         if ignore_default is not None and not isinstance(ignore_default, bool):

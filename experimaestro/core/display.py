@@ -9,7 +9,9 @@ def config_repr(cfg, depth: int = 0, seen=None) -> str:
     if id(cfg) in seen or depth > _MAX_DEPTH:
         return f"{name}.C(...)"
     seen = seen | {id(cfg)}
-    parts = [f"{k}={_value_repr(v, depth, seen)}" for k, v in cfg.__xpm__.values.items()]
+    # (None: the value of unset optional fields, left out to keep messages short)
+    parts = [f"{k}={_value_repr(v, depth, seen)}" for k, v in cfg.__xpm__.values.items()
+             if v is not None]
     return f"{name}.C({', '.join(parts)})"
 
 

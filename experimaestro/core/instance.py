@@ -16,12 +16,13 @@ def make_instance(cfg, memo: dict, keep: bool):
     xpm = cfg.__xpm__
     d = obj.__dict__
     values = xpm.values
+    made_when_sealed = xpm.xpmtype.made_when_sealed
     for name, arg in xpm.xpmtype.arguments.items():
         value = values.get(name, MISSING)
-        if value is MISSING:
-            if arg.factory is not None:
-                value = arg.factory()  # a Meta's default_factory (see analysis.py)
-            elif arg.kind.name == "Constant":
+        if value is None and arg in made_when_sealed:
+            value = arg.factory()  # a Meta's default_factory runs when sealed (analysis.py)
+        elif value is MISSING:
+            if arg.kind.name == "Constant":
                 value = arg.default
             elif arg.optional or arg.generator is not None or arg.is_path_type:
                 value = None

@@ -10,6 +10,8 @@ from experimaestro.core.outputs import task_output
 from experimaestro.core.partial import partial_identifier
 from experimaestro.core.types import submit_hooks_of
 
+from .tokens import CounterToken
+
 
 class GenerationContext(ConfigWalkContext):
     """What a PathGenerator needs: the job folder (and the workspace for partials)."""
@@ -17,6 +19,8 @@ class GenerationContext(ConfigWalkContext):
     def __init__(self, job):
         super().__init__()
         self.job = job
+        #: the partial folders given to the job's paths (see _share_partial_folders)
+        self.partial_folders = []
 
     @property
     def path(self) -> Path:
@@ -29,8 +33,11 @@ class GenerationContext(ConfigWalkContext):
     def partial_path(self, spec, config) -> Path:
         # As 2.x: the type id and partial identifier of the configuration holding the path
         type_id = str(type(config).__xpm_user_class__.__xpmtype__.identifier)
-        return (self.job.workspace.partialspath / type_id / spec.folder_name
-                / partial_identifier(config, spec))
+        folder = (self.job.workspace.partialspath / type_id / spec.folder_name
+                  / partial_identifier(config, spec))
+        if folder not in self.partial_folders:
+            self.partial_folders.append(folder)
+        return folder
 
 
 def submit_task(task, *, workspace=None, launcher=None, run_mode=None, init_tasks=None,
@@ -98,7 +105,9 @@ def submit_task(task, *, workspace=None, launcher=None, run_mode=None, init_task
             return existing.output
     _run_submit_hooks(task, job, _launcher_of(job, xp))
     xpm.job = job
-    generate_paths(task, GenerationContext(job))
+    context = GenerationContext(job)
+    generate_paths(task, context)
+    _share_partial_folders(task, context.partial_folders)
     job.output = task_output(task, xp.add_action if xp is not None else None)
     if xp is not None:
         xp.add_job(job)
@@ -107,6 +116,15 @@ def submit_task(task, *, workspace=None, launcher=None, run_mode=None, init_task
 
         run_without_experiment(job)
     return job.output
+
+
+def _share_partial_folders(task, folders):
+    """Jobs sharing a partial folder (checkpoints of runs that differ in excluded
+    parameters) run one at a time, as in 2.x: each needs the folder's token (capacity 1,
+    kept in the folder's .xpm-token, shared by every experiment of the workspace)."""
+    if folders:
+        task.add_dependencies(*(CounterToken(folder / ".xpm-token", 1).dependency(1)
+                                for folder in folders))
 
 
 def _unwrap_init_tasks(init_tasks) -> tuple:

@@ -18,6 +18,8 @@ from experimaestro import (
     SubmitHook,
     Task,
     field,
+    param_group,
+    partial,
 )
 
 
@@ -343,3 +345,25 @@ class Note(Action):
 
     def execute(self, interaction: Interaction) -> None:
         print(self.text)
+
+
+steps = param_group("steps")
+
+
+class SharedCheckpoints(Task):
+    """Sleeps, recording its span; runs differing only in `steps` share a partial
+    folder (their checkpoints)."""
+
+    checkpoints = partial(exclude_groups=[steps])
+
+    steps: Param[int] = field(groups=[steps])
+    size: Param[int] = field(default=1)
+    log: Meta[Path]
+    folder: Meta[Path] = field(default_factory=PathGenerator("ckpt", partial=checkpoints))
+
+    def execute(self):
+        start = time.time()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / f"{self.steps}.txt").write_text("done")
+        time.sleep(0.5)
+        _append(self.log, f"{start} {time.time()} {self.size * 100 + self.steps}")
