@@ -384,7 +384,7 @@ def write_rst(root: Path, package: str, documented=("Model",), extra="") -> Path
     (doc / "api").mkdir(parents=True)
     (doc / "index.rst").write_text(
         textwrap.dedent(
-            f"""\
+            """\
             Documentation
             =============
 

@@ -24,7 +24,7 @@ from .arguments import (
 )
 from .errors import Invalid, ValidationError
 from .partial import Partial
-from .types import ObjectType, OptionalType, PathType, Type, type_from_annotation
+from .types import ObjectType, OptionalType, Type, type_from_annotation
 
 _IMMUTABLE = (int, float, str, bool, bytes, type(None), enum.Enum, Path, frozenset)
 

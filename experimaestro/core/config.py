@@ -267,12 +267,12 @@ class ConfigMixin:
             return self.__identifier__() == other.__identifier__()
         values = theirs.values
         for arg, value in mine.xpmvalues():
-            other = values.get(arg.name)
-            if other is None and arg.generator is not None and theirs.sealed:
+            their_value = values.get(arg.name)
+            if their_value is None and arg.generator is not None and theirs.sealed:
                 # 2.x generates paths while sealing, before identifiers: the other holds
                 # a path there (ours is made just after the identifier)
                 return False
-            if value != other:
+            if value != their_value:
                 return False
         return True
 
@@ -304,6 +304,10 @@ class ConfigMixin:
             xpm._tags = {}
         xpm._tags[name] = value
         return self
+
+    def __arguments__(self) -> dict:
+        """The values of this configuration, by field name (those that have one)."""
+        return {arg.name: value for arg, value in self.__xpm__.xpmvalues()}
 
     def tags(self):
         """The tags of this configuration and of those below it."""
@@ -439,6 +443,7 @@ class ConfigMixin:
         self._job_or_fail().on_completed(callback)
         return self
 
+
 class Config(metaclass=ConfigMeta):
     """Base of all configuration classes.
 
@@ -457,6 +462,25 @@ class Config(metaclass=ConfigMeta):
         """The ObjectType of this object's class, read from an object (``Cls.__xpmtype__``
         on the class itself is the metaclass property)."""
         return type(self).__xpmtype__
+
+    @classmethod
+    def __getxpmtype__(cls):
+        """``Cls.__xpmtype__`` (the name 2.x gives it)."""
+        return cls.__xpmtype__
+
+    @property
+    def xpmconfig(self):
+        """The configuration: itself, or for an instance the configuration it was built
+        from (kept by ``instance(keep=True)``, the default)."""
+        if getattr(self, "__xpm__", None) is not None:
+            return self
+        try:
+            return self.__dict__["__config__"]
+        except KeyError:
+            raise AttributeError(
+                f"this {type(self).__qualname__} instance was built with keep=False: it does"
+                " not know its configuration"
+            ) from None
 
     def __xpm_serialize__(self, context) -> dict:
         """The data files of this configuration when it is saved: a dict name ->

@@ -10,7 +10,7 @@ import sys
 from abc import ABC, abstractmethod
 import typing
 from pathlib import Path, PurePath
-from typing import Annotated, Any, Optional, Union
+from typing import Annotated, Any, Union
 
 from .errors import Invalid
 

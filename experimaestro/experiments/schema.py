@@ -5,7 +5,7 @@ import dataclasses
 import difflib
 import enum
 import typing
-from pathlib import Path, PurePath
+from pathlib import PurePath
 from typing import Any, Dict, List, Optional, Tuple
 
 import attrs

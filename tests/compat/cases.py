@@ -16,10 +16,8 @@ case may use (the random schemas of fuzz.py do):
 import abc
 import enum
 import itertools
-import math
 import sys
 import types
-import typing
 from pathlib import Path
 from typing import Generic, Optional, TypeVar, Union
 

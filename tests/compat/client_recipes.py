@@ -9,14 +9,12 @@ arguments of ``Cls.__xpmtype__``), so that the recipe is one 2.7.0 accepts; ours
 builds exactly the same configuration.
 """
 
-import enum
 import importlib
 import inspect
 import json
 import logging
 import pkgutil
 import sys
-import typing
 import warnings
 
 from experimaestro import Config, Task

@@ -11,7 +11,6 @@ import json
 import math
 import sys
 import tempfile
-import typing
 from pathlib import Path
 from typing import Generic, Optional, TypeVar, Union
 

@@ -1,7 +1,6 @@
 """The scheduler with real job processes, in temporary workspaces."""
 
 import os
-from pathlib import Path
 
 import pytest
 
