@@ -119,11 +119,13 @@ def test_saved_folders_load_on_the_other_side(compat_envs, tmp_path, kind):
 
 
 def test_client_test_suites_pass_as_under_2_7_0(compat_envs, tmp_path):
-    """The test suites of datamaestro-text and datamaestro-ir (shipped in their packages):
-    every test passing under 2.7.0 passes here (those needing the network fail on both)."""
+    """The test suites of datamaestro-text, datamaestro-ir and xpmir (shipped in their
+    packages): every test passing under 2.7.0 passes here (those needing the network fail
+    on both)."""
     result, out = script("compat-client-suites.sh", tmp_path)
     assert result.returncode == 0, out[-5000:]
     counts = re.findall(r"(\w+): (\d+) tests and subtests pass under 2.7.0, (\d+) of them here;"
                         r" 0 regressions", result.stdout)
-    assert [c[0] for c in counts] == ["datamaestro_text", "datamaestro_ir"], out[-3000:]
+    assert [c[0] for c in counts] == ["datamaestro_text", "datamaestro_ir", "xpmir"], \
+        out[-3000:]
     assert all(int(ref) == int(ours) > 0 for _, ref, ours in counts), out[-3000:]
