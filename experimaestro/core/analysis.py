@@ -219,11 +219,12 @@ def _read_default(klass, arg: Argument, generator, where: str, override=False):
     elif factory is not None:
         arg.factory = factory
         arg.ignore_default = ignore_default
-        # The reference default (for ignore_default and None values), computed once, and
-        # checked once for parameters (2.x calls the factory of a Meta only when sealing)
-        arg.declared_default = factory()
-        arg.default = (arg.declared_default if arg.kind is META
-                       else _checked_default(arg, arg.declared_default, where))
+        # The reference default of a parameter (for ignore_default and None values),
+        # computed and checked once; a Meta's factory runs only when a config is sealed
+        # (as 2.x: it may need classes not usable yet)
+        if arg.kind is not META:
+            arg.declared_default = factory()
+            arg.default = _checked_default(arg, arg.declared_default, where)
         arg.required = False
     elif value is not None and value is not MISSING:
         arg.declared_default = value
