@@ -193,7 +193,7 @@ class ConfigInformation:
             xpm = cfg.__xpm__
             for arg in xpm.xpmtype.made_when_sealed:
                 if xpm.values.get(arg.name) is None:
-                    xpm.set(arg, arg.factory())
+                    xpm.values[arg.name] = arg.factory()  # a Meta: never hashed
             xpm.sealed = True
 
     def __repr__(self):

@@ -16,6 +16,7 @@ from .errors import Invalid
 
 __all__ = ["Type", "ObjectType", "SubmitHook", "type_from_annotation"]
 
+_INT64 = 2.0**63
 _TRUE = frozenset(("true", "yes", "on", "1", "y", "t"))
 _FALSE = frozenset(("false", "no", "off", "0", "n", "f"))
 
@@ -50,9 +51,11 @@ class IntType(Type):
         if t is bool or isinstance(value, int):
             return int(value)
         if isinstance(value, float):
-            if value.is_integer():
-                return int(value)
-            raise Invalid("int", value, hint="the float has a fractional part")
+            if not value.is_integer():
+                raise Invalid("int", value, hint="the float has a fractional part")
+            if not -_INT64 < value < _INT64:  # (as 2.x's pydantic: out of 64 bits)
+                raise Invalid("int", value, hint="the float is out of the 64-bit range")
+            return int(value)
         if isinstance(value, str):
             try:
                 return int(value.strip())

@@ -364,3 +364,16 @@ def test_xpm_serialize_must_return_serialized_paths(tmp_path):
     (tmp_path / "f").write_text("x")
     with pytest.raises(TypeError, match=r"__xpm_serialize__ must map names to SerializedPath"):
         save(Bad.C(path=tmp_path / "f"), tmp_path / "saved")
+
+
+class Count(Config):
+    n: Param[int]
+    either: Param[Union[int, float]] = field(default=0)
+
+
+def test_floats_become_ints_within_64_bits_as_2x_converts_them():
+    assert Count.C(n=2.0**62).n == 2**62
+    with pytest.raises(ValueError, match=r"^Count.n: expected int, got float 1e\+300 \(the"
+                       r" float is out of the 64-bit range\)$"):
+        Count.C(n=1e300)
+    assert Count.C(n=1, either=1e300).either == 1e300  # the next option of the union
