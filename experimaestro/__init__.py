@@ -4,6 +4,8 @@ Public names are resolved lazily (job processes import this package, so importin
 must stay cheap).
 """
 
+from .core import hooks as _hooks
+
 __version__ = "2.8.0"
 
 _LAZY = {
@@ -85,6 +87,17 @@ _LAZY = {
     "TransientMode": "experimaestro.scheduler.workspace",
     "Workspace": "experimaestro.scheduler.workspace",
 }
+
+def _submit(task, **options):
+    # The scheduler is loaded on the first submit: asyncio & co cost ~60 ms that a job
+    # process or a plain `import experimaestro` does not pay
+    from .scheduler.submission import submit_task
+
+    return submit_task(task, **options)
+
+
+# core never imports the scheduler: task.submit() goes through this function
+_hooks.set_submitter(_submit)
 
 # Submodules that client packages reach as attributes (``experimaestro.taskglobals.Env``)
 _SUBMODULES = {"taskglobals", "mkdocs"}

@@ -22,6 +22,8 @@ from .arguments import (
     FieldKind,
     field,
 )
+from experimaestro.checkers import Checker
+
 from .errors import Invalid, ValidationError
 from .partial import Partial
 from .types import ObjectType, OptionalType, Type, type_from_annotation
@@ -90,7 +92,6 @@ def analyse(cls) -> ObjectType:
     """Build the ObjectType of a config class (called once per class)."""
     from .generators import PathGenerator, pathgenerator_marker_default
     from .deprecation import DeprecatedParam
-    from experimaestro.checkers import Checker
 
     arguments: dict = {}
     deprecated_params: dict = {}

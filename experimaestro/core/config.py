@@ -10,10 +10,12 @@ import warnings
 from abc import ABCMeta
 from pathlib import Path
 
+from . import hooks
 from .arguments import MISSING
 from .errors import ValidationError
 from .identifier import identifier_of
 from .information import ConfigInformation, iter_configs, unknown_field_error
+from .taskglobals import Env
 
 __all__ = [
     "Config",
@@ -372,9 +374,7 @@ class ConfigMixin:
         transient=None,
     ):
         """Submit this task to the current experiment; returns its output."""
-        from experimaestro.scheduler.submission import submit_task
-
-        return submit_task(
+        return hooks.submit(
             self,
             workspace=workspace,
             launcher=launcher,
@@ -540,8 +540,6 @@ class Config(metaclass=ConfigMeta):
 
     def register_task_output(self, method, *args, **kwargs):
         """Record a dynamic task output (watched by the scheduler)."""
-        from experimaestro.taskglobals import Env
-
         Env.instance().register_output(self, method, args, kwargs)
 
 
@@ -585,8 +583,6 @@ class ResumableTask(Task):
 
     def remaining_time(self):
         """Seconds left before the job's time limit, or None when there is none."""
-        from experimaestro.taskglobals import Env
-
         info = Env.instance().launcher_info
         if info is None:
             return None

@@ -7,9 +7,14 @@ Prepare stays a plain parameter of the task, so identifiers do not depend on how
 The runtime side lives in :mod:`experimaestro.scheduler.prepare`.
 """
 
-from .config import Config
+import logging
 
-__all__ = ["Prepare"]
+from .arguments import Param
+from .config import Config, ResumableTask
+
+__all__ = ["Prepare", "PrepareTask"]
+
+logger = logging.getLogger("xpm.prepare")
 
 
 class Prepare(Config):
@@ -34,3 +39,25 @@ class Prepare(Config):
     @classmethod
     def implements_is_prepared(cls) -> bool:
         return getattr(cls, "is_prepared", None) is not Prepare.is_prepared
+
+
+class PrepareTask(ResumableTask):
+    """Runs ``target.prepare()`` as a job (resumable: a preparation stopped at its time
+    limit starts again from what it had done). In core: its job process loads no
+    scheduler."""
+
+    __xpmid__ = "experimaestro.prepare"
+
+    target: Param[Prepare]
+    """The configuration to prepare"""
+
+    def __xpm_output_valid__(self) -> bool:
+        # The job's .done marker only caches what is_prepared() says
+        return bool(self.target.is_prepared())
+
+    def execute(self):
+        # Checked again here: another experiment may have prepared it meanwhile
+        if self.target.is_prepared():
+            logger.info("%s is already prepared", type(self.target).__qualname__)
+            return
+        self.target.prepare()

@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Protocol, Union
 
+from experimaestro import __version__
+
 from .arguments import MISSING
 
 __all__ = [
@@ -260,8 +262,6 @@ def _class_file(ucls) -> Optional[str]:
 
 def params_dict(task, *, jobpath: Optional[Path] = None, workspace: Optional[Path] = None) -> dict:
     """The content of a job's params.json (the task is the last object)."""
-    from experimaestro import __version__
-
     writer = _Writer(SerializationContext(jobpath=jobpath, workspace=workspace))
     writer.add(task)
     return {
@@ -537,8 +537,6 @@ def serialize(obj, save_directory: Path, *, init_tasks: list = (),
     writer = _Writer(context)
     data = writer.value(obj, None, [])
     tasks = [writer.value(t, None, ["init-tasks", str(i)]) for i, t in enumerate(init_tasks)]
-    from experimaestro import __version__
-
     content = {"objects": writer.records, "data": data, "init-tasks": tasks,
                "experimaestro": __version__}
     tmp = save_directory / f".{definition_filename}.tmp"

@@ -3,6 +3,8 @@
 import functools
 from pathlib import Path
 
+from .taskglobals import Env
+
 __all__ = ["initializer", "cache"]
 
 
@@ -32,14 +34,12 @@ def cache(name: str):
     def decorator(method):
         @functools.wraps(method)
         def wrapper(self, *args, **kwargs):
-            from experimaestro.taskglobals import Env
-
             config = getattr(self, "__config__", self)
             ident = config.__identifier__().hex()
             base = Env.instance().cache_root()
             folder = Path(base) / ident
             folder.mkdir(parents=True, exist_ok=True)
-            import fasteners
+            import fasteners  # (here: +25 ms on `import experimaestro` otherwise)
 
             with fasteners.InterProcessLock(str(folder / f"{name}.lock")):
                 return method(self, folder / name, *args, **kwargs)

@@ -9,6 +9,8 @@ import threading
 from pathlib import Path
 from typing import Dict, List, Optional, Union
 
+from experimaestro.core import hooks
+
 from .jobs import Job, JobState
 from .markers import write_atomic
 from .workspace import RunMode, Workspace
@@ -16,6 +18,11 @@ from .workspace import RunMode, Workspace
 logger = logging.getLogger("xpm.experiment")
 
 __all__ = ["experiment", "DirtyGitAction"]
+
+
+def _current_workspace() -> Optional[Path]:
+    xp = experiment.current_or_none()
+    return None if xp is None else xp.workspace.path
 
 
 class DirtyGitAction(enum.Enum):
@@ -482,3 +489,7 @@ def output_still_valid(job: Job) -> bool:
     logger.info("%s: the output is no longer valid, the job runs again", job.relpath)
     job.donepath.unlink(missing_ok=True)
     return False
+
+
+# @cache (in core) finds the workspace of the experiment in progress through this
+hooks.set_workspace_provider(_current_workspace)

@@ -13,35 +13,13 @@
 import logging
 from typing import List
 
-from experimaestro.core.arguments import Param
-from experimaestro.core.config import ResumableTask
 from experimaestro.core.information import iter_configs
-from experimaestro.core.prepare import Prepare
+from experimaestro.core.prepare import Prepare, PrepareTask  # (params.json of earlier
+# versions name this module for PrepareTask)
 
 logger = logging.getLogger("xpm.prepare")
 
 __all__ = ["PrepareTask", "prepare_targets", "run_preparation", "submit_prepare"]
-
-
-class PrepareTask(ResumableTask):
-    """Runs ``target.prepare()`` as a job (resumable: a preparation stopped at its time
-    limit starts again from what it had done)."""
-
-    __xpmid__ = "experimaestro.prepare"
-
-    target: Param[Prepare]
-    """The configuration to prepare"""
-
-    def __xpm_output_valid__(self) -> bool:
-        # The job's .done marker only caches what is_prepared() says
-        return bool(self.target.is_prepared())
-
-    def execute(self):
-        # Checked again here: another experiment may have prepared it meanwhile
-        if self.target.is_prepared():
-            logger.info("%s is already prepared", type(self.target).__qualname__)
-            return
-        self.target.prepare()
 
 
 def prepare_targets(task) -> List:

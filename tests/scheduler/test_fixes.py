@@ -1,6 +1,7 @@
 """Behaviours fixed after review: nested progress bars, transient jobs needed after
 xp.wait(), dry runs with tokens, dirty git checks, jobs that wait for a token."""
 
+import importlib
 import json
 import subprocess
 
@@ -19,7 +20,9 @@ from .helpers import executions, intervals
 def test_nested_progress_bars_have_their_own_levels(tmp_path, monkeypatch, bars):
     """Both with the tqdm package (which does not call update() for each item) and with
     the minimal bar used without it."""
-    import experimaestro.progress as p
+    # (the module: `import experimaestro.progress as p` may give the function progress,
+    # a public name of the package)
+    p = importlib.import_module("experimaestro.progress")
 
     if bars == "tqdm package":
         pytest.importorskip("tqdm")
