@@ -5,8 +5,6 @@ the task from ``params.json``, runs the init tasks then ``execute()``, and write
 or ``.failed`` (JSON with a reason). Imports only the configuration core.
 """
 
-import fcntl
-import json
 import os
 import signal
 import sys
@@ -14,6 +12,7 @@ import time
 from pathlib import Path
 
 from experimaestro.exceptions import GracefulTimeout, TaskCancelled, TimeLimitReached
+from experimaestro.jobfolder import FailureReason, JobFolder
 
 EXIT_FAILED = 1
 EXIT_TIMEOUT = 3
@@ -21,16 +20,9 @@ EXIT_CANCELLED = 4
 EXIT_LOCKED = 5
 
 
-def _write_atomic(path: Path, content: str):
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w") as f:
-        f.write(content)
-    os.replace(tmp, path)
-
-
-def _fail(path: Path, reason: str, message: str, code: int):
+def _fail(folder: JobFolder, reason: FailureReason, message: str, code: int):
     print(f"[experimaestro] job ended: {reason}: {message}", file=sys.stderr)
-    _write_atomic(path, json.dumps({"code": code, "reason": reason, "message": message}))
+    folder.write_failure(reason, message, code)
 
 
 def _on_signal(signum, frame):
@@ -61,28 +53,20 @@ def _time_limit_reached(margin: float = 90.0) -> bool:
 
 
 def run_job(jobdir: Path) -> int:
-    jobdir = Path(jobdir).absolute()
-    name = jobdir.parent.name.rsplit(".", 1)[-1]
-    done = jobdir / f"{name}.done"
-    failed = jobdir / f"{name}.failed"
-    pidfile = jobdir / f"{name}.pid"
-    lockfile = open(jobdir / f"{name}.lock", "a")
-    try:
-        try:
-            fcntl.flock(lockfile, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            # Another process runs this job: wait for it, then re-check .done below
-            fcntl.flock(lockfile, fcntl.LOCK_EX)
-        if done.exists():
+    folder = JobFolder.of(Path(jobdir).absolute())
+    lock = folder.try_lock()
+    if lock is None:
+        # Another process holds the job (the driver starting it, or another run of it):
+        # wait for it, then re-check .done below
+        lock = folder.lock()
+    with lock:
+        if folder.done.exists():
             return 0
-        if failed.exists():
-            failed.unlink()
-        return _execute(jobdir, done, failed, pidfile)
-    finally:
-        lockfile.close()
+        folder.clear_failure()
+        return _execute(folder)
 
 
-def _execute(jobdir, done, failed, pidfile) -> int:
+def _execute(folder: JobFolder) -> int:
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGUSR1, _on_warning_signal)
@@ -91,11 +75,11 @@ def _execute(jobdir, done, failed, pidfile) -> int:
         from experimaestro.taskglobals import Env
 
         env = Env.instance()
-        env.taskpath = jobdir
-        env.workspace = jobdir.parents[2]
+        env.taskpath = folder.path
+        env.workspace = folder.path.parents[2]
         env.slave = True
         _setup_launcher_info(env)
-        task = from_task_dir(jobdir)
+        task = from_task_dir(folder.path)
         init_tasks = task.__xpm__.init_tasks or []
         memo: dict = {}
         for init in init_tasks:
@@ -104,35 +88,32 @@ def _execute(jobdir, done, failed, pidfile) -> int:
         env.task = instance
         started = time.time()
         instance.execute()
-        _write_atomic(done, "")
+        folder.write_done()
         print(f"[experimaestro] task done in {time.time() - started:.2f}s", file=sys.stderr)
         return 0
     except GracefulTimeout as exc:
-        _fail(failed, "timeout", str(exc), EXIT_TIMEOUT)
+        _fail(folder, FailureReason.TIMEOUT, str(exc), EXIT_TIMEOUT)
         return EXIT_TIMEOUT
     except TaskCancelled as exc:
         if isinstance(exc, TimeLimitReached):
-            _fail(failed, "timeout", str(exc), EXIT_TIMEOUT)
+            _fail(folder, FailureReason.TIMEOUT, str(exc), EXIT_TIMEOUT)
             return EXIT_TIMEOUT
-        _fail(failed, "cancelled", str(exc), EXIT_CANCELLED)
+        _fail(folder, FailureReason.CANCELLED, str(exc), EXIT_CANCELLED)
         return EXIT_CANCELLED
     except KeyboardInterrupt:
-        _fail(failed, "cancelled", "interrupted", EXIT_CANCELLED)
+        _fail(folder, FailureReason.CANCELLED, "interrupted", EXIT_CANCELLED)
         return EXIT_CANCELLED
     except BaseException as exc:  # noqa: BLE001 - every failure must be recorded
         import traceback
 
         traceback.print_exc()
-        reason = "memory" if isinstance(exc, MemoryError) else "failed"
-        _fail(failed, reason, f"{type(exc).__name__}: {exc}", EXIT_FAILED)
+        reason = FailureReason.MEMORY if isinstance(exc, MemoryError) else FailureReason.FAILED
+        _fail(folder, reason, f"{type(exc).__name__}: {exc}", EXIT_FAILED)
         return EXIT_FAILED
     finally:
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1):
             signal.signal(sig, signal.SIG_DFL)
-        try:
-            pidfile.unlink()
-        except FileNotFoundError:
-            pass
+        folder.clear_pid()
         sys.stdout.flush()
         sys.stderr.flush()
 

@@ -1,5 +1,8 @@
 """The ``experimaestro`` command (click). Each command group lives in its own module."""
 
+import os
+import sys
+
 import click
 
 from experimaestro import __version__
@@ -55,4 +58,11 @@ _register()
 
 
 def main():
-    cli(obj={})
+    try:
+        cli(obj={})
+    except BrokenPipeError:
+        # The reader of our output went away (`experimaestro jobs list | head`): end
+        # quietly, with no message about the pipe when Python flushes stdout at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)

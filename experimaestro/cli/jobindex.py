@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
-from experimaestro.scheduler.markers import job_name, read_state
+from experimaestro.jobfolder import JobFolder, marker_name
 
 __all__ = ["JobInfo", "WorkspaceIndex", "JobLookupError", "human_size", "folder_size"]
 
@@ -21,8 +21,9 @@ class JobInfo:
         self.type_id = type_id
         self.identifier = identifier
         self.path = workspace / "jobs" / type_id / identifier
-        self.name = job_name(type_id)
-        disk = read_state(self.path, self.name)
+        self.name = marker_name(type_id)
+        self.folder = JobFolder(self.path, self.name)
+        disk = self.folder.state()
         self.state = disk.state
         self.reason = disk.reason
         self.message = disk.message
@@ -53,15 +54,15 @@ class JobInfo:
 
     @property
     def stdout(self) -> Path:
-        return self.path / f"{self.name}.out"
+        return self.folder.stdout
 
     @property
     def stderr(self) -> Path:
-        return self.path / f"{self.name}.err"
+        return self.folder.stderr
 
     @property
     def lockpath(self) -> Path:
-        return self.path / f"{self.name}.lock"
+        return self.folder.lock_file
 
     @property
     def state_text(self) -> str:
@@ -71,23 +72,7 @@ class JobInfo:
 
     def locked(self) -> bool:
         """True when a process holds the job lock (it runs, or waits to run, the job)."""
-        import fcntl
-
-        try:
-            fd = os.open(str(self.lockpath), os.O_RDONLY)
-        except OSError:
-            return False
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        except OSError:
-            return False
-        else:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            return False
-        finally:
-            os.close(fd)
+        return not self.folder.lock_free()
 
     def to_json(self) -> dict:
         return {

@@ -13,6 +13,8 @@ from typing import List, Optional
 
 import click
 
+from experimaestro.jobfolder import FailureReason
+
 __all__ = ["register"]
 
 
@@ -51,6 +53,10 @@ def _filter_options(fn):
     return fn
 
 
+#: what --state accepts: the states of a job folder, and the reasons of a failure
+JOB_STATES = ("done", "failed", "running", "pending", *(r.value for r in FailureReason))
+
+
 class _Selection:
     """The filters of a command, applied to the jobs of a workspace."""
 
@@ -64,6 +70,11 @@ class _Selection:
                 known = ", ".join(index.experiments()) or "(none)"
                 raise click.UsageError(f"no experiment {name!r} in {index.path}; known: {known}")
         parts = []
+        for state in states:
+            if state not in JOB_STATES:
+                raise click.BadParameter(
+                    f"unknown state {state!r}; the states are {', '.join(JOB_STATES)}",
+                    param_hint="--state")
         if states:
             parts.append("(" + " or ".join(f"state={_quote(s)}" for s in states) + ")")
         if types:
@@ -221,6 +232,11 @@ def job_log(ctx, workdir, workspace, job, use_stdout, follow):
     info = _find(index, job)
     path = info.stdout if use_stdout else info.stderr
     if not path.exists() and not follow:
+        if info.state == "failed" and info.reason in (FailureReason.DEPENDENCY.value,
+                                                      FailureReason.CANCELLED.value):
+            raise click.ClickException(
+                f"{info.short}: no log, the job did not run ({info.state_text}:"
+                f" {info.message})")
         raise click.ClickException(f"{path}: no log yet (the job is {info.state_text})")
     out = sys.stdout.buffer
     position = 0

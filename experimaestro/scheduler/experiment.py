@@ -12,7 +12,7 @@ from typing import Dict, List, Optional, Union
 from experimaestro.core import hooks
 
 from .jobs import Job, JobState
-from .markers import write_atomic
+from experimaestro.jobfolder import write_atomic
 from .workspace import RunMode, Workspace
 
 logger = logging.getLogger("xpm.experiment")

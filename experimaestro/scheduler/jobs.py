@@ -6,7 +6,7 @@ import threading
 from pathlib import Path
 from typing import Callable, List, Optional
 
-from .markers import DiskState, job_name, read_state, write_atomic
+from experimaestro.jobfolder import DiskState, JobFolder, marker_name, write_atomic
 
 
 class JobState(enum.Enum):
@@ -41,8 +41,10 @@ class Job:
         xpmtype = type(config).__xpm_user_class__.__xpmtype__
         self.type_id: str = str(xpmtype.identifier)
         self.identifier: str = config.__identifier__().hex()
-        self.name = job_name(self.type_id)
+        self.name = marker_name(self.type_id)
         self.path: Path = workspace.job_folder(self.type_id, self.identifier)
+        #: the job folder's files, state, markers and lock (the protocol: jobfolder.py)
+        self.folder = JobFolder(self.path, self.name)
         self.output = None
         self.state = JobState.UNSCHEDULED
         self.failure_reason: Optional[str] = None
@@ -61,9 +63,6 @@ class Job:
 
     # -- files -----------------------------------------------------------------
 
-    def _file(self, ext: str) -> Path:
-        return self.path / f"{self.name}.{ext}"
-
     @property
     def jobpath(self) -> Path:
         return self.path
@@ -74,31 +73,31 @@ class Job:
 
     @property
     def donepath(self) -> Path:
-        return self._file("done")
+        return self.folder.done
 
     @property
     def failedpath(self) -> Path:
-        return self._file("failed")
+        return self.folder.failed
 
     @property
     def pidpath(self) -> Path:
-        return self._file("pid")
+        return self.folder.pid
 
     @property
     def lockpath(self) -> Path:
-        return self._file("lock")
+        return self.folder.lock_file
 
     @property
     def stdout(self) -> Path:
-        return self._file("out")
+        return self.folder.stdout
 
     @property
     def stderr(self) -> Path:
-        return self._file("err")
+        return self.folder.stderr
 
     @property
     def params_path(self) -> Path:
-        return self.path / "params.json"
+        return self.folder.params
 
     @property
     def task_id(self) -> str:
@@ -109,7 +108,7 @@ class Job:
         return f"{self.type_id}/{self.identifier}"
 
     def disk_state(self) -> DiskState:
-        return read_state(self.path, self.name)
+        return self.folder.state()
 
     def tags(self) -> dict:
         return self.config.__xpm__.tags()

@@ -7,8 +7,6 @@ driver, watch its marker files.
 """
 
 import asyncio
-import fcntl
-import json
 import logging
 import threading
 import time
@@ -16,11 +14,12 @@ from typing import Dict, List, Optional
 
 from experimaestro.core.config import ResumableTask
 from experimaestro.core.information import iter_configs
+from experimaestro.jobfolder import FailureReason
 
 from experimaestro.launchers import LaunchError
 
 from .jobs import Job, JobState
-from .markers import write_atomic
+from .workspace import RunMode, TransientMode
 from .tokens import TokenDependency, acquire_all, release_all
 
 logger = logging.getLogger("xpm.scheduler")
@@ -146,7 +145,9 @@ class Scheduler:
         def cancel():
             for job in self.jobs:
                 if job.state in (JobState.UNSCHEDULED, JobState.WAITING, JobState.READY):
-                    self._finish(job, JobState.ERROR, "cancelled", "the experiment stopped")
+                    message = "the experiment stopped before the job started"
+                    _record_not_run(job, FailureReason.CANCELLED, message)
+                    self._finish(job, JobState.ERROR, FailureReason.CANCELLED.value, message)
         if self.loop.is_running():
             asyncio.run_coroutine_threadsafe(_call(cancel), self.loop).result(10)
 
@@ -165,7 +166,6 @@ class Scheduler:
     # -- loop side ---------------------------------------------------------------
 
     def _start(self, job: Job):
-        from .workspace import TransientMode
 
         restart = id(job) in self._futures
         self._futures[id(job)] = self.loop.create_future()
@@ -264,7 +264,9 @@ class Scheduler:
                 return JobState.SKIPPED, None, "transient job not needed"
         for dep in job.dependencies:
             if await self._dependency_state(dep) is not JobState.DONE:
-                return JobState.ERROR, "dependency", f"dependency {dep.relpath} failed"
+                message = f"dependency {dep.relpath} failed"
+                _record_not_run(job, FailureReason.DEPENDENCY, message)
+                return JobState.ERROR, FailureReason.DEPENDENCY.value, message
         disk = job.disk_state()
         if disk.state == "done":
             return JobState.DONE, None, None
@@ -275,7 +277,8 @@ class Scheduler:
             return await self._wait_external(job)
         failure = await self._prepare_inputs(job)
         if failure is not None:
-            return JobState.ERROR, "dependency", failure
+            _record_not_run(job, FailureReason.DEPENDENCY, failure)
+            return JobState.ERROR, FailureReason.DEPENDENCY.value, failure
         return await self._process_fresh(job)
 
     async def _prepare_inputs(self, job: Job) -> Optional[str]:
@@ -315,7 +318,7 @@ class Scheduler:
                 job.retries += 1
                 logger.info("%s timed out: retry %d/%d", job.relpath, job.retries, max_retries)
                 await self._lock_released(job)  # the stopped process may still be exiting
-                job.failedpath.unlink(missing_ok=True)
+                job.folder.clear_failure()
                 continue
             return state, reason, message
 
@@ -323,7 +326,6 @@ class Scheduler:
         """TransientMode.REMOVE: delete a job folder once all its dependents are done."""
         import shutil
 
-        from .workspace import TransientMode
 
         for dep in job.dependencies:
             if dep.transient is TransientMode.REMOVE and dep.state is JobState.DONE and all(
@@ -349,11 +351,11 @@ class Scheduler:
         try:
             # We hold the job lock while preparing and starting the job: nobody else can
             # run it or rotate its logs meanwhile; the job process waits for our release
-            lock = _try_lock(job)
+            lock = job.folder.try_lock()
             if lock is None:
                 return None
             try:
-                job.failedpath.unlink(missing_ok=True)
+                job.folder.clear_failure()
                 job.rotate_logs()  # keep the logs of an earlier attempt
                 (job.path / ".experimaestro" / "progress.json").unlink(missing_ok=True)
                 job.state = JobState.RUNNING
@@ -363,13 +365,12 @@ class Scheduler:
                     process = await launcher.launch(job)
                 except LaunchError as exc:
                     message = str(exc)
-                    write_atomic(job.failedpath, json.dumps(
-                        {"code": 1, "reason": "failed", "message": message}))
-                    return JobState.ERROR, "failed", message
+                    job.folder.write_failure(FailureReason.FAILED, message)
+                    return JobState.ERROR, FailureReason.FAILED.value, message
                 self._processes[id(job)] = process
-                write_atomic(job.pidpath, json.dumps(process.pid_record()))
+                job.folder.write_pid(process.pid_record())
             finally:
-                lock.close()
+                lock.release()
             code = await process.wait()
             self._processes.pop(id(job), None)
         finally:
@@ -379,7 +380,7 @@ class Scheduler:
 
     async def _lock_released(self, job: Job, timeout: float = 120.0):
         delay, waited = 0.05, 0.0
-        while not _lock_free(job) and waited < timeout:
+        while not job.folder.lock_free() and waited < timeout:
             await asyncio.sleep(delay)
             waited += delay
             delay = min(delay * 2, 2.0)
@@ -408,7 +409,7 @@ class Scheduler:
         result = _result_from_disk(job, code, process)
         if result[1] == "timeout" and isinstance(job.config, ResumableTask):
             # Let the normal path retry it
-            job.failedpath.unlink(missing_ok=True)
+            job.folder.clear_failure()
             return await self._process_fresh(job)
         return result
 
@@ -451,28 +452,19 @@ async def _cancel_others():
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def _try_lock(job: Job):
-    """The job lock (an open file holding it), or None when another process holds it."""
-    job.path.mkdir(parents=True, exist_ok=True)
-    f = open(job.lockpath, "a")
-    try:
-        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        f.close()
-        return None
-    return f
+def _record_not_run(job: Job, reason: FailureReason, message: str):
+    """A job that will not run (a dependency failed, the experiment stopped before it
+    started): its folder says so, for every reader (jobs list, log, clean), unless another
+    process runs or ran it. The next run of the experiment runs it as any failed job."""
 
-
-def _lock_free(job: Job) -> bool:
-    """True when no process holds the job lock (checked without keeping it)."""
-    job.path.mkdir(parents=True, exist_ok=True)
-    with open(job.lockpath, "a") as f:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        fcntl.flock(f, fcntl.LOCK_UN)
-        return True
+    if job.run_mode is not RunMode.NORMAL or not job.path.is_dir():
+        return
+    lock = job.folder.try_lock()
+    if lock is None:
+        return  # another process has the job
+    with lock:
+        if job.disk_state().state not in ("done", "running"):
+            job.folder.write_failure(reason, message, code=None)
 
 
 def _pid_alive(record: Optional[dict]) -> bool:
@@ -495,10 +487,9 @@ def _result_from_disk(job: Job, code: int, process=None):
     if process is not None and process.end_reason is not None:
         reason, message = process.end_reason, process.end_message
     else:
-        reason = "killed" if code < 0 else "failed"
+        reason = FailureReason.KILLED if code < 0 else FailureReason.FAILED
         message = (f"killed by signal {-code}" if code < 0
                    else f"exited with code {code} without a marker")
-    write_atomic(job.failedpath, json.dumps({"code": code, "reason": reason,
-                                             "message": message}))
-    job.pidpath.unlink(missing_ok=True)
-    return JobState.ERROR, reason, message
+    job.folder.write_failure(reason, message, code)
+    job.folder.clear_pid()
+    return JobState.ERROR, str(reason), message

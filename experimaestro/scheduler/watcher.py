@@ -4,6 +4,8 @@ import asyncio
 import logging
 import threading
 
+from experimaestro.jobfolder import FailureReason
+
 from .jobs import JobState
 
 logger = logging.getLogger("xpm.scheduler")
@@ -49,7 +51,7 @@ class MarkerWatcher:
             return None
 
     async def wait(self, job):
-        from .scheduler import _lock_free, _pid_alive
+        from .scheduler import _pid_alive  # (scheduler imports this module)
 
         event = asyncio.Event()
         watch = self._watch(job, event)
@@ -61,22 +63,17 @@ class MarkerWatcher:
                     return JobState.DONE, None, None
                 if disk.state == "failed":
                     return JobState.ERROR, disk.reason, disk.message
-                if _lock_free(job) and not _pid_alive(disk.pid):
+                if job.folder.lock_free() and not _pid_alive(disk.pid):
                     # Nobody runs it any more, and it left no marker
                     disk = job.disk_state()
                     if disk.state == "done":
                         return JobState.DONE, None, None
                     if disk.state == "failed":
                         return JobState.ERROR, disk.reason, disk.message
-                    import json
-
-                    from .markers import write_atomic
-
                     message = "the process running the job died without a marker"
-                    write_atomic(job.failedpath, json.dumps(
-                        {"code": -1, "reason": "killed", "message": message}))
-                    job.pidpath.unlink(missing_ok=True)
-                    return JobState.ERROR, "killed", message
+                    job.folder.write_failure(FailureReason.KILLED, message, -1)
+                    job.folder.clear_pid()
+                    return JobState.ERROR, FailureReason.KILLED.value, message
                 try:
                     await asyncio.wait_for(event.wait(), delay)
                     event.clear()

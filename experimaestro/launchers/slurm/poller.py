@@ -10,6 +10,8 @@ import asyncio
 import logging
 from typing import Dict, List, Optional, Tuple
 
+from experimaestro.jobfolder import FailureReason
+
 from .commands import SlurmCommandError, run_command
 
 logger = logging.getLogger("xpm.slurm")
@@ -18,10 +20,11 @@ ACTIVE_STATES = {"PENDING", "RUNNING", "CONFIGURING", "COMPLETING", "SUSPENDED",
                  "RESIZING", "SIGNALING", "STAGE_OUT", "STOPPED", "REQUEUE_HOLD",
                  "REQUEUE_FED", "RESV_DEL_HOLD", "SPECIAL_EXIT"}
 #: Slurm end state -> reason written in .failed
-REASONS = {"TIMEOUT": "timeout", "DEADLINE": "timeout", "OUT_OF_MEMORY": "memory",
-           "CANCELLED": "cancelled", "PREEMPTED": "cancelled", "NODE_FAIL": "node_fail",
-           "BOOT_FAIL": "node_fail", "FAILED": "failed", "COMPLETED": "failed",
-           "REVOKED": "cancelled"}
+REASONS = {"TIMEOUT": FailureReason.TIMEOUT, "DEADLINE": FailureReason.TIMEOUT,
+           "OUT_OF_MEMORY": FailureReason.MEMORY, "CANCELLED": FailureReason.CANCELLED,
+           "PREEMPTED": FailureReason.CANCELLED, "NODE_FAIL": FailureReason.NODE_FAIL,
+           "BOOT_FAIL": FailureReason.NODE_FAIL, "FAILED": FailureReason.FAILED,
+           "COMPLETED": FailureReason.FAILED, "REVOKED": FailureReason.CANCELLED}
 
 MIN_INTERVAL = 1.0  # first query soon after a submission (jobs failing at once)
 GROWTH = 1.5  # then less and less often while nothing goes wrong...
@@ -209,7 +212,7 @@ class SlurmPoller:
 
 
 def _failure(state: str) -> Tuple[int, str, str]:
-    reason = REASONS.get(state, "failed")
+    reason = REASONS.get(state, FailureReason.FAILED)
     if state in ("COMPLETED",):
         message = "Slurm reports the job completed, but it wrote no marker"
     elif state == "UNKNOWN":
