@@ -16,7 +16,17 @@ matches the tag 0.1); a missing tag makes ``=`` false and ``!=`` true.
 import re
 from typing import Callable, List, Optional, Tuple
 
+from experimaestro.jobfolder import FailureReason
+
 __all__ = ["FilterError", "parse_filter"]
+
+
+#: the states of a job as listed, 2.x's names for some of them, and (a state too: the
+#: failed jobs with this reason) the reasons of a failure
+STATES = ("done", "failed", "running", "pending")
+STATE_ALIASES = {"error": "failed", "waiting": "pending", "unscheduled": "pending"}
+STATE_NAMES = (*STATES, *(r.value for r in FailureReason if r.value not in STATES),
+               *STATE_ALIASES)
 
 
 class FilterError(ValueError):
@@ -119,6 +129,9 @@ class _Parser:
         kind, value, _ = self.next()
         if kind not in ("word", "str"):
             self.fail(f"expected a value after {op!r}", self.tokens[self.i - 1])
+        if key.lower() == "state" and value.lower() not in STATE_NAMES:
+            self.fail(f"unknown state {value!r} (the states are {', '.join(STATE_NAMES)})",
+                      self.tokens[self.i - 1])
         test = _comparison(key, value)
         if op == "!=":
             return lambda job: not test(job)
@@ -145,8 +158,7 @@ def _comparison(key: str, value: str) -> Predicate:
         tag = key[4:]
         return lambda job: tag in job.tags and _same(job.tags[tag], value)
     if name == "state":
-        wanted = {"error": "failed", "waiting": "pending", "unscheduled": "pending"}.get(
-            value.lower(), value.lower())
+        wanted = STATE_ALIASES.get(value.lower(), value.lower())
         return lambda job: job.state == wanted or (job.state == "failed"
                                                    and (job.reason or "failed") == wanted)
     if name == "reason":

@@ -53,15 +53,11 @@ def _filter_options(fn):
     return fn
 
 
-#: what --state accepts: the states of a job folder, and the reasons of a failure
-JOB_STATES = ("done", "failed", "running", "pending", *(r.value for r in FailureReason))
-
-
 class _Selection:
     """The filters of a command, applied to the jobs of a workspace."""
 
     def __init__(self, index, experiments=(), states=(), types=(), tags=(), filter_text=None):
-        from .jobfilter import FilterError, parse_filter
+        from .jobfilter import STATE_NAMES, FilterError, parse_filter
 
         self.index = index
         self.experiments = list(experiments)
@@ -71,9 +67,9 @@ class _Selection:
                 raise click.UsageError(f"no experiment {name!r} in {index.path}; known: {known}")
         parts = []
         for state in states:
-            if state not in JOB_STATES:
+            if state.lower() not in STATE_NAMES:
                 raise click.BadParameter(
-                    f"unknown state {state!r}; the states are {', '.join(JOB_STATES)}",
+                    f"unknown state {state!r}; the states are {', '.join(STATE_NAMES)}",
                     param_hint="--state")
         if states:
             parts.append("(" + " or ".join(f"state={_quote(s)}" for s in states) + ")")

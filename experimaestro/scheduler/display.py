@@ -49,18 +49,30 @@ class StatusDisplay:
         return c
 
     def job_changed(self, job):
-        """Called on each state change (scheduler or driver thread)."""
-        if self.live:
-            return
+        """Called on each state change (scheduler or driver thread). On a terminal, only
+        failures get a line (above the live summary), when they happen."""
         s = job.state
-        if s is JobState.RUNNING:
+        if s is JobState.ERROR:
+            extra = f" ({job.failure_message})" if job.failure_message else ""
+            log = f" log: {job.stderr}" if job.failure_reason != "dependency" else ""
+            line = f"[xpm] FAILED  {job.relpath} [{job.failure_reason}]{extra}{log}"
+            if self.live:
+                self._print_above(line)
+            else:
+                self._print(line)
+        elif self.live:
+            return
+        elif s is JobState.RUNNING:
             self._print(f"[xpm] started {job.relpath}")
         elif s is JobState.DONE:
             self._print(f"[xpm] done    {job.relpath}")
-        elif s is JobState.ERROR:
-            extra = f" ({job.failure_message})" if job.failure_message else ""
-            log = f" log: {job.stderr}" if job.failure_reason != "dependency" else ""
-            self._print(f"[xpm] FAILED  {job.relpath} [{job.failure_reason}]{extra}{log}")
+
+    def _print_above(self, line: str):
+        """A line above the live summary (cleared here; redrawn at the next refresh)."""
+        with self._lock:
+            self.stream.write("\r" + " " * len(self._last_line) + "\r" + line + "\n")
+            self.stream.flush()
+            self._last_line = ""
 
     def _print(self, line: str):
         with self._lock:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -65,15 +66,9 @@ def test_progress_is_reported(tmp_path):
             release.touch()  # never leave the job waiting
 
 
-def test_live_display_on_a_terminal(tmp_path):
-    """On a terminal the driver shows one live summary line (read through a pty)."""
-    script = (
-        f"import sys; sys.path.insert(0, {str(TESTS)!r})\n"
-        "from experimaestro import experiment\n"
-        "from xpm_fixtures.tasks import Progress\n"
-        f"with experiment({str(tmp_path / 'ws')!r}, 'tty'):\n"
-        f"    Progress.C(steps=5, release={str(tmp_path / 'release')!r}).submit()\n"
-    )
+def run_on_a_terminal(script: str, release: Path) -> str:
+    """Run a Python script with a pty as its terminal; what it wrote there. `release` is
+    created once the job's progress reached 100% (or at the end)."""
     master, slave = pty.openpty()
     import fcntl
     import struct
@@ -94,20 +89,54 @@ def test_live_display_on_a_terminal(tmp_path):
                 break
             output += chunk
             if not released and b"steps 100%" in output:
-                (tmp_path / "release").touch()
+                release.touch()
                 released = True
             if proc.poll() is not None and released:
                 break
         proc.wait(timeout=30)
     finally:
-        (tmp_path / "release").touch()  # never leave the job or the driver waiting
+        release.touch()  # never leave the job or the driver waiting
         if proc.poll() is None:
             proc.kill()
         os.close(master)
-    text = output.decode(errors="replace")
+    return output.decode(errors="replace")
+
+
+def test_live_display_on_a_terminal(tmp_path):
+    """On a terminal the driver shows one live summary line (read through a pty)."""
+    script = (
+        f"import sys; sys.path.insert(0, {str(TESTS)!r})\n"
+        "from experimaestro import experiment\n"
+        "from xpm_fixtures.tasks import Progress\n"
+        f"with experiment({str(tmp_path / 'ws')!r}, 'tty'):\n"
+        f"    Progress.C(steps=5, release={str(tmp_path / 'release')!r}).submit()\n"
+    )
+    text = run_on_a_terminal(script, tmp_path / "release")
     assert "1 running" in text and "progress" not in text.split("|")[0]
     assert "warm-up 50% / steps 100%" in text
     assert "[xpm] 1 done, 0 running, 0 failed, 0 waiting" in text
+
+
+def test_failures_are_named_on_a_terminal_when_they_happen(tmp_path):
+    """A failure gets its own line above the live summary, while the experiment still
+    runs (here, before the job that waits is released)."""
+    release = tmp_path / "release"
+    script = (
+        f"import sys; sys.path.insert(0, {str(TESTS)!r})\n"
+        "from experimaestro import experiment, FailedExperiment\n"
+        "from xpm_fixtures.tasks import Fail, Progress\n"
+        "try:\n"
+        f"    with experiment({str(tmp_path / 'ws')!r}, 'tty'):\n"
+        "        Fail.C(x=1).submit()\n"
+        f"        Progress.C(steps=5, release={str(release)!r}).submit()\n"
+        "except FailedExperiment:\n"
+        "    pass\n"
+    )
+    text = run_on_a_terminal(script, release)
+    failed_line = text.index("[xpm] FAILED  jobs/xpm_fixtures.tasks.fail/")
+    assert "RuntimeError: failure on purpose (x=1)" in text[failed_line:].split("\n")[0]
+    # named while the other job was still running (before the summary of the end)
+    assert failed_line < text.index("[xpm] 1 done, 0 running, 1 failed, 0 waiting")
 
 
 def test_sigterm_cancels_the_job(tmp_path):

@@ -87,3 +87,13 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
     result = subprocess.run(["bash", "-c", command], capture_output=True, text=True,
                             cwd=tmp_path, timeout=120)
     assert result.stderr == "", result.stderr
+
+
+def test_unknown_states_in_a_filter_are_refused_where_they_are(skipped, tmp_path):
+    ws, _ = skipped
+    result = xpm("jobs", "list", "--workdir", ws, "--filter", "x=1 and state=bogus",
+                 cwd=tmp_path)
+    assert result.returncode != 0
+    assert "unknown state 'bogus' (the states are done, failed, running, pending" in \
+        result.stderr
+    assert "at position 15" in result.stderr  # where bogus starts

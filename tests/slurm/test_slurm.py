@@ -88,6 +88,9 @@ def test_invalid_partition_gives_sbatch_message(tmp_path, slurm_bin):
     assert "invalid partition" in str(info.value).lower()
     record = json.loads(task.__xpm__.job.failedpath.read_text())
     assert "sbatch" in record["message"] and "partition" in record["message"].lower()
+    # One line, without the prefixes sbatch repeats ("sbatch: error:")
+    assert record["message"].startswith("sbatch refused the job: Batch job submission failed")
+    assert "\n" not in record["message"] and "error:" not in record["message"]
 
 
 def test_time_limit_of_a_partition(tmp_path, slurm_bin):

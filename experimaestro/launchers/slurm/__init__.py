@@ -172,7 +172,7 @@ class SlurmLauncher(Launcher):
             out = await run_command(self.binpath, "sbatch", ["--parsable", str(script)],
                                     timeout=120, env=self._sbatch_env())
         except SlurmCommandError as exc:
-            raise LaunchError(f"sbatch refused the job: {exc}") from exc
+            raise LaunchError(f"sbatch refused the job: {exc.detail}") from exc
         return out.strip().split(";")[0]
 
     def _sbatch_env(self) -> dict:

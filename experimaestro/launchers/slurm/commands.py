@@ -11,7 +11,23 @@ class SlurmCommandError(RuntimeError):
     def __init__(self, command: str, message: str, returncode: Optional[int] = None):
         self.command = command
         self.returncode = returncode
-        super().__init__(f"{command}: {message}")
+        #: what the command said, on one line, without its "sbatch: error:" prefixes
+        self.detail = one_line(command, message)
+        super().__init__(f"{command}: {self.detail}")
+
+
+def one_line(command: str, text: str) -> str:
+    """The lines of a Slurm command's message, without the ``<command>: error:``
+    prefixes it repeats on each line, joined on one line."""
+    lines = []
+    for line in text.splitlines():
+        line = line.strip()
+        for prefix in (f"{command}:", "error:"):
+            if line.startswith(prefix):
+                line = line[len(prefix):].strip()
+        if line:
+            lines.append(line)
+    return "; ".join(lines)
 
 
 async def run_command(binpath: str, name: str, args: Sequence[str], *, timeout: float = 60,
