@@ -5,7 +5,9 @@ Starting a job then costs a fork instead of a new interpreter plus its imports. 
 and answers on stdout: ``{"id", "pid"}`` once the child runs, ``{"pid", "exit"}`` when it
 ends. Each child starts its own session (it outlives the driver and the server), sets its
 environment, folder and log files, then runs the job like ``python -m experimaestro.run``.
-The server exits when its stdin closes (the driver is gone); running jobs keep running.
+The server exits when its stdin closes or when its parent (the driver) is gone, however
+it died (a process holding the other end of the pipe must not keep it alive); running
+jobs keep running.
 """
 
 import json
@@ -82,8 +84,11 @@ def serve():
     buffer = b""
     children = set()
     stdin_open = True
+    driver = os.getppid()
     while stdin_open or children:
         readable, _, _ = select.select([0, rfd] if stdin_open else [rfd], [], [], 1.0)
+        if os.getppid() != driver:
+            break  # the driver died (we were given to init): leave the running jobs alone
         if rfd in readable:
             try:
                 os.read(rfd, 4096)

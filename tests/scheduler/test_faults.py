@@ -2,7 +2,9 @@
 
 import os
 import signal
+import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -114,3 +116,61 @@ def test_done_written_by_another_driver_is_reused(tmp_path):
             t.submit()
     assert all(executions(t.__xpm__.job.path) == 1 for t in tasks)
     assert all(t.__xpm__.job.state.value == "done" for t in tasks)
+
+
+def _fork_servers_of(pid: int) -> list:
+    """The fork server processes started by process `pid`."""
+    result = subprocess.run(["pgrep", "-P", str(pid), "-f", "launchers.forkserver"],
+                            capture_output=True, text=True)
+    return [int(p) for p in result.stdout.split()]
+
+
+HOLDER = """
+import os, sys, time
+from pathlib import Path
+from experimaestro import experiment
+from xpm_fixtures.tasks import Wait
+ws, release, holder_pid = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+with experiment(ws, "holder"):
+    task = Wait.C(x=1, release=release)
+    task.submit()
+    started = task.__xpm__.job.path / "started.txt"
+    while not started.exists():
+        time.sleep(0.05)
+    # A child of the driver that inherits its file descriptors (a fork by the user's
+    # code, e.g. multiprocessing): it holds the fork server's stdin open after the driver
+    # dies
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(120)
+        os._exit(0)
+    holder_pid.write_text(str(pid))
+"""
+
+
+def test_fork_server_exits_when_its_driver_is_killed(tmp_path):
+    ws, release, holder_pid = tmp_path / "ws", tmp_path / "release", tmp_path / "holder"
+    first = driver(HOLDER, ws, release, holder_pid)
+    task = Wait.C(x=1, release=release)
+    jobpath = ws / "jobs" / str(Wait.__xpmtype__.identifier) / task.__identifier__().hex()
+    try:
+        _wait_for(holder_pid.exists)
+        servers = _fork_servers_of(first.pid)
+        assert servers, "the driver started no fork server"
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+        deadline = time.time() + 30
+        while time.time() < deadline and any(Path(f"/proc/{p}").exists() for p in servers):
+            time.sleep(0.2)
+        alive = [p for p in servers if Path(f"/proc/{p}").exists()
+                 and "forkserver" in Path(f"/proc/{p}/cmdline").read_bytes().decode()]
+        assert not alive, f"fork server(s) {alive} outlived their driver"
+        # the job it started is not killed with it
+        assert not (jobpath / "wait.done").exists() and not (jobpath / "wait.failed").exists()
+    finally:
+        release.touch()
+        if holder_pid.exists():
+            os.kill(int(holder_pid.read_text()), signal.SIGKILL)
+        if first.poll() is None:
+            first.kill()
+    _wait_for((jobpath / "wait.done").exists)
