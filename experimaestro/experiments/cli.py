@@ -114,11 +114,11 @@ def experiments_cli(ctx, workdir, workspace, run_mode, overrides, pre_yaml, post
     except Exception as exc:  # noqa: BLE001 - the experiment's code raised
         if debug:
             raise
-        import traceback
+        from .runner import where_in_user_code
 
-        frames = traceback.extract_tb(exc.__traceback__)
-        where = f" ({frames[-1].filename}:{frames[-1].lineno})" if frames else ""
-        click.echo(f"Error: the experiment raised {type(exc).__name__}{where}: {exc}", err=True)
+        where = where_in_user_code(exc)
+        click.echo(f"Error: the experiment raised {type(exc).__name__} ({where}): {exc}",
+                   err=True)
         click.echo("(use `experimaestro --debug run-experiment ...` for the traceback)",
                    err=True)
         code = EXIT_FAILED

@@ -13,6 +13,7 @@ import importlib.util
 import inspect
 import logging
 import os
+import site
 import subprocess
 import sys
 import typing
@@ -37,17 +38,36 @@ class UserCodeError(ConfigError):
     """The experiment file (or pre_experiment) raised while being imported."""
 
 
-def _where_in_user_code(exc: BaseException, files: Sequence[str] = ()) -> str:
-    """file:line of the deepest frame of the traceback (the user's code, usually)."""
+def where_in_user_code(exc: BaseException, files: Sequence[str] = ()) -> str:
+    """file:line in the user's code where ``exc`` was raised: the deepest frame in one of
+    `files` if given, else the deepest frame outside experimaestro, preferring the user's
+    files to the installed packages and the standard library."""
     import traceback
 
-    frames = traceback.extract_tb(exc.__traceback__)
     if isinstance(exc, SyntaxError) and exc.filename:
         return f"{exc.filename}:{exc.lineno}"
-    for frame in reversed(frames):
-        if not files or frame.filename in files:
-            return f"{frame.filename}:{frame.lineno}"
-    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
+    frames = traceback.extract_tb(exc.__traceback__)
+    if files:
+        chosen = [f for f in frames if f.filename in files]
+    else:
+        outside = [f for f in frames if not _in_experimaestro(f.filename)]
+        chosen = [f for f in outside if not _installed(f.filename)] or outside
+    frame = (chosen or frames or [None])[-1]
+    return f"{frame.filename}:{frame.lineno}" if frame is not None else "?"
+
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_INSTALLED = tuple({os.path.dirname(os.__file__), *site.getsitepackages(),
+                    site.getusersitepackages()})
+
+
+def _in_experimaestro(filename: str) -> bool:
+    return os.path.abspath(filename).startswith(_PACKAGE + os.sep)
+
+
+def _installed(filename: str) -> bool:
+    """A file of the standard library or of an installed package (or not a file)."""
+    return filename.startswith("<") or os.path.abspath(filename).startswith(_INSTALLED)
 
 
 class ExperimentRun:
@@ -133,10 +153,10 @@ class ExperimentRun:
             if exc.name and pre.startswith(exc.name):
                 raise ConfigError(f"{where}: pre_experiment: no file or module named {pre!r}"
                                   f" (python path: {os.pathsep.join(sys.path)})") from None
-            raise UserCodeError(f"pre_experiment {pre} ({_where_in_user_code(exc)}):"
+            raise UserCodeError(f"pre_experiment {pre} ({where_in_user_code(exc)}):"
                                 f" {type(exc).__name__}: {exc}") from exc
         except Exception as exc:  # noqa: BLE001 - the user's code
-            raise UserCodeError(f"pre_experiment {pre} ({_where_in_user_code(exc)}):"
+            raise UserCodeError(f"pre_experiment {pre} ({where_in_user_code(exc)}):"
                                 f" {type(exc).__name__}: {exc}") from exc
 
     def import_experiment(self):
@@ -161,7 +181,7 @@ class ExperimentRun:
                         raise
                     raise UserCodeError(
                         f"{xp_file}: importing the experiment file failed"
-                        f" ({_where_in_user_code(exc)}): {type(exc).__name__}: {exc}"
+                        f" ({where_in_user_code(exc)}): {type(exc).__name__}: {exc}"
                     ) from exc
                 self.module = module
             self.project_path = xp_file.parent.resolve()
@@ -184,7 +204,7 @@ class ExperimentRun:
             return importlib.import_module(name)
         except ModuleNotFoundError as exc:
             if not exc.name or not name.startswith(exc.name):
-                raise UserCodeError(f"module {name} ({_where_in_user_code(exc)}):"
+                raise UserCodeError(f"module {name} ({where_in_user_code(exc)}):"
                                     f" {type(exc).__name__}: {exc}") from exc
         # The YAML file may live inside the package: try the folder above it
         base = (self.merged.module_file or self.merged.main_file).resolve().parent

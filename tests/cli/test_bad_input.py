@@ -182,3 +182,22 @@ def test_debug_shows_the_traceback(example, tmp_path):
         result = xpm(*args, "--show", bad, cwd=tmp_path)
         assert result.returncode != 0
         assert "Traceback" in result.stderr and "unknown key 'valuez'" in result.stderr
+
+
+def test_error_raised_inside_experimaestro_points_to_the_users_line(tmp_path):
+    """A bad value given by the experiment's code is reported at the user's line, not at
+    the line of experimaestro that detected it."""
+    (tmp_path / "experiment.py").write_text(
+        "from experimaestro import Config, Param\n"
+        "\n"
+        "class Model(Config):\n"
+        "    size: Param[int]\n"
+        "\n"
+        "def run(helper, cfg):\n"
+        "    Model.C(size='big')\n"
+    )
+    bad = _write(tmp_path, "xp.yaml", "id: x\n")
+    result = xpm("run-experiment", "--workdir", tmp_path / "ws", bad, cwd=tmp_path)
+    _fails(result, "the experiment raised ValidationError", "experiment.py:7)",
+           "Model.size: expected int, got str 'big'", code=1)
+    assert "experimaestro/core" not in result.stderr
