@@ -421,7 +421,18 @@ class Scheduler:
             self.watcher = MarkerWatcher(self.loop)
         job.state = JobState.RUNNING
         self.display.job_changed(job)
-        return await self.watcher.wait(job)
+        # A local process uses this machine like the jobs we start: it holds a slot of
+        # the job's launcher while it runs (after a restart, re-attached jobs and new ones
+        # together stay within the cap)
+        slot = None
+        if _pid_alive(job.disk_state().pid):
+            slot = self._slot(job.launcher or self.default_launcher)
+            await slot.acquire()
+        try:
+            return await self.watcher.wait(job)
+        finally:
+            if slot is not None:
+                slot.release()
 
     def kill(self, job: Job):
         process = self._processes.get(id(job))

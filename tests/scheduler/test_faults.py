@@ -11,7 +11,7 @@ import pytest
 from experimaestro import FailedExperiment, experiment
 from xpm_fixtures.tasks import Add, Wait
 
-from .helpers import driver, executions
+from .helpers import driver, executions, intervals
 
 
 def _wait_for(predicate, timeout=30.0):
@@ -174,3 +174,45 @@ def test_fork_server_exits_when_its_driver_is_killed(tmp_path):
         if first.poll() is None:
             first.kill()
     _wait_for((jobpath / "wait.done").exists)
+
+
+CAPPED = """
+import sys
+from pathlib import Path
+from experimaestro import experiment
+from experimaestro.launchers.direct import DirectLauncher
+from xpm_fixtures.tasks import Wait, Sleep
+ws, release, log = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+with experiment(ws, "capped", launcher=DirectLauncher(max_jobs=2)):
+    for x in (1, 2):
+        Wait.C(x=x, release=release).submit()
+    if len(sys.argv) > 4:  # the second driver also has new jobs
+        for x in (3, 4):
+            Sleep.C(x=x, duration=0.1, log=log).submit()
+print("driver finished")
+"""
+
+
+def test_reattached_jobs_hold_their_slots(tmp_path):
+    """After a restart, the jobs still running from the first driver count toward the
+    local cap: the new jobs wait for them (cap 2, 2 re-attached, 2 new)."""
+    ws, release, log = tmp_path / "ws", tmp_path / "release", tmp_path / "spans.log"
+    jobs = ws / "jobs" / str(Wait.__xpmtype__.identifier)
+    first = driver(CAPPED, ws, release, log)
+    second = None
+    try:
+        _wait_for(lambda: jobs.is_dir() and len(list(jobs.glob("*/started.txt"))) == 2)
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+        second = driver(CAPPED, ws, release, log, "new")
+        time.sleep(2.0)  # time enough to start the new jobs, were they allowed to
+        assert not log.exists(), "new jobs started beside the 2 re-attached ones (cap 2)"
+        release.touch()
+        out, err = second.communicate(timeout=120)
+        assert second.returncode == 0, err
+        assert sorted(x for _, _, x in intervals(log)) == [3, 4]
+    finally:
+        release.touch()
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                process.kill()
