@@ -63,9 +63,14 @@ class StatusDisplay:
         elif self.live:
             return
         elif s is JobState.RUNNING:
-            self._print(f"[xpm] started {job.relpath}")
+            if job.attached:
+                self._print(f"[xpm] running {job.relpath} (started by another process:"
+                            " followed here)")
+            else:
+                self._print(f"[xpm] started {job.relpath}")
         elif s is JobState.DONE:
-            self._print(f"[xpm] done    {job.relpath}")
+            by = " (run by another process)" if job.attached else ""
+            self._print(f"[xpm] done    {job.relpath}{by}")
 
     def _print_above(self, line: str):
         """A line above the live summary (cleared here; redrawn at the next refresh)."""

@@ -52,6 +52,8 @@ class Job:
         self.dependencies: List["Job"] = []
         self.dependents: List["Job"] = []
         self.environ: dict = {}
+        #: run by another process (an earlier driver, another experiment): followed here
+        self.attached = False
         self.retries = 0
         self.progress: list = []
         self.submitted_at: Optional[float] = None

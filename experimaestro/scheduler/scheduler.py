@@ -269,12 +269,10 @@ class Scheduler:
                 return JobState.ERROR, FailureReason.DEPENDENCY.value, message
         disk = job.disk_state()
         if disk.state == "done":
+            job.attached = True  # done by another process meanwhile
             return JobState.DONE, None, None
-        if disk.state == "running" and isinstance(disk.pid, dict) \
-                and disk.pid.get("type") == "slurm":
-            return await self._reattach_slurm(job, disk.pid)
-        if disk.state == "running" and _pid_alive(disk.pid):
-            return await self._wait_external(job)
+        if _run_by_another(disk):
+            return await self._follow(job, disk)
         failure = await self._prepare_inputs(job)
         if failure is not None:
             _record_not_run(job, FailureReason.DEPENDENCY, failure)
@@ -310,7 +308,7 @@ class Scheduler:
             self.display.job_changed(job)
             result = await self._launch_once(job, launcher)
             if result is None:
-                return await self._wait_external(job)
+                return await self._follow(job, job.disk_state())
             state, reason, message = result
             resumable = isinstance(job.config, ResumableTask)
             if state is JobState.ERROR and reason == "timeout" and resumable \
@@ -355,6 +353,14 @@ class Scheduler:
             if lock is None:
                 return None
             try:
+                # Decide again under the lock: another process may have started or run the
+                # job since we looked (we must neither start it twice nor rotate its logs)
+                disk = job.disk_state()
+                if disk.state == "done":
+                    job.attached = True  # done by another process meanwhile
+                    return JobState.DONE, None, None
+                if _run_by_another(disk):
+                    return None
                 job.folder.clear_failure()
                 job.rotate_logs()  # keep the logs of an earlier attempt
                 (job.path / ".experimaestro" / "progress.json").unlink(missing_ok=True)
@@ -393,6 +399,12 @@ class Scheduler:
             self._slots[id(launcher)] = sem
         return sem
 
+    async def _follow(self, job: Job, disk):
+        """Follow a job that another process started (its .pid record says how)."""
+        if isinstance(disk.pid, dict) and disk.pid.get("type") == "slurm":
+            return await self._reattach_slurm(job, disk.pid)
+        return await self._wait_external(job)
+
     async def _reattach_slurm(self, job: Job, record: dict):
         """A Slurm job submitted by an earlier driver: follow it instead of resubmitting."""
         from experimaestro.launchers.slurm import SlurmLauncher
@@ -400,6 +412,7 @@ class Scheduler:
         launcher = job.launcher or self.default_launcher
         if not isinstance(launcher, SlurmLauncher):
             launcher = SlurmLauncher()
+        job.attached = True
         job.state = JobState.RUNNING
         self.display.job_changed(job)
         process = await launcher.reattach(job, record)
@@ -419,6 +432,7 @@ class Scheduler:
 
         if self.watcher is None:
             self.watcher = MarkerWatcher(self.loop)
+        job.attached = True
         job.state = JobState.RUNNING
         self.display.job_changed(job)
         # A local process uses this machine like the jobs we start: it holds a slot of
@@ -476,6 +490,16 @@ def _record_not_run(job: Job, reason: FailureReason, message: str):
     with lock:
         if job.disk_state().state not in ("done", "running"):
             job.folder.write_failure(reason, message, code=None)
+
+
+def _run_by_another(disk) -> bool:
+    """Whether the markers say that a process runs the job: a live local process, or a
+    Slurm job (its queue decides)."""
+    if disk.state != "running":
+        return False
+    if isinstance(disk.pid, dict) and disk.pid.get("type") == "slurm":
+        return True
+    return _pid_alive(disk.pid)
 
 
 def _pid_alive(record: Optional[dict]) -> bool:

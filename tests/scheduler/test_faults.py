@@ -96,13 +96,23 @@ with experiment(sys.argv[1], "race-" + sys.argv[2]):
 def test_two_drivers_at_once_run_each_job_once(tmp_path):
     ws = tmp_path / "ws"
     drivers = [driver(RACE, ws, n) for n in range(2)]
+    logs = []
     for d in drivers:
         _, err = d.communicate(timeout=120)
         assert d.returncode == 0, err
+        logs.append(err)
     folders = list((ws / "jobs" / str(Add.__xpmtype__.identifier)).iterdir())
     assert len(folders) == 20
     assert all(executions(f) == 1 for f in folders)
     assert all((f / "add.done").exists() for f in folders)
+    # Each driver says which jobs it started, and which it only followed: together, each
+    # job is started once (a job already done when a driver looks at it is not printed)
+    started = [line.split()[2] for log in logs for line in log.splitlines()
+               if line.startswith("[xpm] started ")]
+    assert sorted(started) == sorted(set(started)) and len(started) == 20, logs
+    done_here = sum(log.count("[xpm] done    ") - log.count("(run by another process)")
+                    for log in logs)
+    assert done_here == 20, logs
 
 
 def test_done_written_by_another_driver_is_reused(tmp_path):
