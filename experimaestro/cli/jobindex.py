@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 from experimaestro.jobfolder import JobFolder, marker_name
+from experimaestro.processes import pid_alive
 
 __all__ = ["JobInfo", "WorkspaceIndex", "JobLookupError", "human_size", "folder_size"]
 
@@ -97,13 +98,7 @@ def _pid_may_live(record) -> bool:
         return True  # unreadable (being written): assume it runs
     if record.get("type") != "local":
         return True  # Slurm: asking the cluster is too slow for a listing
-    try:
-        os.kill(int(record["pid"]), 0)
-    except (KeyError, ValueError, TypeError, ProcessLookupError):
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid_alive(record.get("pid"))
 
 
 class WorkspaceIndex:

@@ -15,6 +15,7 @@ from typing import Dict, List, Optional
 from experimaestro.core.config import ResumableTask
 from experimaestro.core.information import iter_configs
 from experimaestro.jobfolder import FailureReason
+from experimaestro.processes import pid_alive
 
 from experimaestro.launchers import LaunchError
 
@@ -504,8 +505,6 @@ def _run_by_another(disk) -> bool:
 
 def _pid_alive(record: Optional[dict]) -> bool:
     """True when a .pid record names a local process that is still alive."""
-    from experimaestro.processes import pid_alive
-
     if not isinstance(record, dict) or record.get("type") != "local":
         return False
     return pid_alive(record.get("pid"))
