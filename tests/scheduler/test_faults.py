@@ -226,3 +226,33 @@ def test_reattached_jobs_hold_their_slots(tmp_path):
         for process in (first, second):
             if process is not None and process.poll() is None:
                 process.kill()
+
+
+def test_job_killed_with_its_driver_runs_again_after_a_quick_restart(tmp_path):
+    """Driver killed, then its job killed, then a new driver at once: the dead job
+    process (a zombie until the fork server notices) is not re-attached; the job runs
+    again and ends done."""
+    ws, release = tmp_path / "ws", tmp_path / "release"
+    first = driver(DRIVER, ws, release)
+    task = Wait.C(x=1, release=release)
+    jobpath = ws / "jobs" / str(Wait.__xpmtype__.identifier) / task.__identifier__().hex()
+    second = None
+    try:
+        _wait_for((jobpath / "started.txt").exists)
+        job_pid = int((jobpath / "started.txt").read_text())
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+        os.kill(job_pid, signal.SIGKILL)
+        second = driver(DRIVER, ws, release)
+        _wait_for(lambda: (jobpath / "started.txt").exists()
+                  and int((jobpath / "started.txt").read_text()) != job_pid)
+        release.touch()
+        out, err = second.communicate(timeout=120)
+        assert second.returncode == 0, err
+        assert (jobpath / "wait.done").exists() and "[killed]" not in err
+        assert executions(jobpath) == 2  # the killed run, then this one
+    finally:
+        release.touch()
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                process.kill()
