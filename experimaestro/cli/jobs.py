@@ -314,11 +314,27 @@ def kill_jobs(ctx, workdir, workspace, experiments, states, types, tags, filter_
             click.echo(f"{job.short}: could not kill {what}: {exc}", err=True)
             errors += 1
             continue
+        if kind == "slurm":
+            _record_cancelled_before_start(job)
         click.echo(f"Killed {job.short}: {what}")
     if would:
         click.echo("(nothing done: add --perform to kill)")
     if errors:
         ctx.exit(1)
+
+
+def _record_cancelled_before_start(job):
+    """A Slurm job cancelled while it waited in the queue never runs, and Slurm keeps no
+    record of a pending array element cancelled alone: its folder records the
+    cancellation (a job that started writes it itself when it gets the signal)."""
+    lock = job.folder.try_lock()
+    if lock is None:
+        return  # the job process runs (it holds the lock)
+    with lock:
+        if job.folder.state().state not in ("done", "failed"):
+            job.folder.write_failure(FailureReason.CANCELLED,
+                                     "cancelled with `experimaestro jobs kill` before it"
+                                     " started", code=None)
 
 
 @jobs.command("clean")

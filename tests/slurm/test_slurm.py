@@ -262,3 +262,50 @@ def test_prepare_submitted_to_slurm(tmp_path, slurm_bin):
     assert (download.__xpm__.prepare_job.path / "prepare.sh").exists()
     assert len(slurm_bin.calls("sbatch")) == 1
     assert Path(task.result).read_text() == "data of corpus"
+
+
+def test_a_queued_job_killed_is_cancelled(tmp_path, slurm_bin):
+    """Two jobs needing the whole node: one runs, the other waits in the queue. Killing the
+    waiting one with `jobs kill` records it as cancelled (Slurm keeps no trace of a pending
+    array element cancelled alone), and the experiment reports it so."""
+    import os
+    import threading
+
+    from cli.helpers import environment, xpm
+
+    whole_node = launcher(slurm_bin, options=SlurmOptions(cpus_per_task="2"))
+    release = tmp_path / "release"
+    ws = tmp_path / "ws"
+    tasks = [Wait.C(x=x, release=release) for x in (1, 2)]
+    outcome = {}
+
+    def kill_the_waiting_one():
+        try:
+            deadline = time.time() + 120
+            while time.time() < deadline:
+                started = [t for t in tasks if (t.__xpm__.job.path / "started.txt").exists()]
+                if started:
+                    break
+                time.sleep(0.2)
+            waiting = next(t for t in tasks if t not in started).__xpm__.job
+            env = environment(tmp_path / "config",
+                              PATH=f"{slurm_bin.path}{os.pathsep}{os.environ['PATH']}")
+            outcome["kill"] = xpm("jobs", "kill", "--workdir", ws, "--perform",
+                                  f"{waiting.type_id}/{waiting.identifier}", cwd=tmp_path,
+                                  env=env)
+            outcome["job"] = waiting
+        finally:
+            release.touch()
+
+    with pytest.raises(FailedExperiment) as info:
+        with experiment(ws, "queued", launcher=whole_node):
+            for task in tasks:
+                task.submit()
+            threading.Thread(target=kill_the_waiting_one).start()
+    assert outcome["kill"].returncode == 0, outcome["kill"].stderr
+    job = outcome["job"]
+    assert f"{job.relpath} [cancelled] cancelled with `experimaestro jobs kill` before it" \
+        " started" in str(info.value)
+    record = json.loads(job.failedpath.read_text())
+    assert record["reason"] == "cancelled" and record["code"] is None
+    assert executions(job.path) == 0

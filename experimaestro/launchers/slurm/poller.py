@@ -201,7 +201,9 @@ class SlurmPoller:
             if "|" not in line:
                 continue
             sid, state = line.split("|", 1)
-            states[sid.strip()] = state.split()[0] if state.split() else "UNKNOWN"
+            state = state.split()[0] if state.split() else "UNKNOWN"
+            for element in array_elements(sid.strip()):
+                states[element] = state
         return states
 
     def stop(self):
@@ -209,6 +211,23 @@ class SlurmPoller:
             self._observer.stop()
         if self.task is not None:
             self.task.cancel()
+
+
+def array_elements(sid: str) -> List[str]:
+    """The job ids an sacct line stands for: ``123_[4-6,9%2]`` (array elements that never
+    started, with a throttle) is ``123_4``, ``123_5``, ``123_6``, ``123_9``."""
+    base, sep, rest = sid.partition("_[")
+    if not sep or not rest.endswith("]"):
+        return [sid]
+    elements = []
+    for part in rest[:-1].split("%", 1)[0].split(","):
+        first, dash, last = part.partition("-")
+        try:
+            numbers = range(int(first), int(last if dash else first) + 1)
+        except ValueError:
+            return [sid]
+        elements.extend(f"{base}_{n}" for n in numbers)
+    return elements
 
 
 def _failure(state: str) -> Tuple[int, str, str]:
