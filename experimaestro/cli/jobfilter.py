@@ -23,7 +23,7 @@ __all__ = ["FilterError", "parse_filter"]
 
 #: the states of a job as listed, 2.x's names for some of them, and (a state too: the
 #: failed jobs with this reason) the reasons of a failure
-STATES = ("done", "failed", "running", "pending")
+STATES = ("done", "failed", "running", "queued", "pending")
 STATE_ALIASES = {"error": "failed", "waiting": "pending", "unscheduled": "pending"}
 STATE_NAMES = (*STATES, *(r.value for r in FailureReason if r.value not in STATES),
                *STATE_ALIASES)

@@ -4,6 +4,8 @@ stat calls per job."""
 
 import json
 import os
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
@@ -245,6 +247,7 @@ class WorkspaceIndex:
                     job.tags = dict(self._tags.get(key, {}))
                     job.experiments = set(self._refs.get(key, ()))
                     jobs[key] = job
+            _mark_queued(jobs.values())
             self._jobs = jobs
         return list(self._jobs.values())
 
@@ -272,6 +275,31 @@ class WorkspaceIndex:
             raise JobLookupError(f"{ref!r} matches {len(matches)} jobs; give more digits:\n"
                                  f"{listed}{more}")
         return matches[0]
+
+
+#: Slurm states of a job that waits in the queue (not started yet)
+_QUEUED = {"PENDING", "CONFIGURING", "REQUEUED", "REQUEUE_HOLD", "RESV_DEL_HOLD"}
+
+
+def _mark_queued(jobs):
+    """Slurm jobs that still wait in the queue are ``queued``, not running: one squeue
+    call for all of them (skipped when Slurm cannot be asked: they stay running)."""
+    slurm = {str(job.pid.get("pid")): job for job in jobs
+             if job.state == "running" and isinstance(job.pid, dict)
+             and job.pid.get("type") == "slurm" and job.pid.get("pid")}
+    squeue = shutil.which("squeue")
+    if not slurm or squeue is None:
+        return
+    bases = sorted({sid.split("_", 1)[0] for sid in slurm})
+    try:
+        result = subprocess.run([squeue, "-h", "-r", "-o", "%i|%T", "-j", ",".join(bases)],
+                                capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return
+    for line in result.stdout.splitlines():
+        sid, _, state = line.strip().partition("|")
+        if sid in slurm and state in _QUEUED:
+            slurm[sid].state = "queued"
 
 
 def _run_key(name: str):

@@ -251,7 +251,7 @@ def job_log(ctx, workdir, workspace, job, use_stdout, follow):
             if not follow:
                 break
             current = JobInfo(index.path, info.type_id, info.identifier)
-            if current.state not in ("running", "pending") and not chunk:
+            if current.state not in ("running", "queued", "pending") and not chunk:
                 break
             time.sleep(0.25)
     except KeyboardInterrupt:
@@ -280,12 +280,12 @@ def kill_jobs(ctx, workdir, workspace, experiments, states, types, tags, filter_
         targets = [_find(index, ref) for ref in job_refs]
         targets = [j for j in targets if selection.matches(j)] if has_filter else targets
     else:
-        targets = [j for j in selection.jobs() if j.state == "running"]
+        targets = [j for j in selection.jobs() if j.state in ("running", "queued")]
         if not targets:
             click.echo("No running job matches", err=True)
     errors = would = 0
     for job in targets:
-        if job.state != "running" or not isinstance(job.pid, dict):
+        if job.state not in ("running", "queued") or not isinstance(job.pid, dict):
             click.echo(f"{job.short}: not running ({job.state_text})", err=True)
             errors += 1
             continue
@@ -362,7 +362,7 @@ def clean_jobs(ctx, workdir, workspace, experiments, states, types, tags, filter
                    err=True)
     candidates = []
     for job in sorted(selection.jobs(), key=lambda j: j.locator):
-        if job.state in ("running",):
+        if job.state in ("running", "queued"):
             continue
         if job.state == "failed":
             why = f"failed ({job.reason})" if job.reason and job.reason != "failed" else "failed"

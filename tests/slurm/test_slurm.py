@@ -264,10 +264,10 @@ def test_prepare_submitted_to_slurm(tmp_path, slurm_bin):
     assert Path(task.result).read_text() == "data of corpus"
 
 
-def test_a_queued_job_killed_is_cancelled(tmp_path, slurm_bin):
-    """Two jobs needing the whole node: one runs, the other waits in the queue. Killing the
-    waiting one with `jobs kill` records it as cancelled (Slurm keeps no trace of a pending
-    array element cancelled alone), and the experiment reports it so."""
+def test_a_queued_job_is_shown_queued_and_killed_as_cancelled(tmp_path, slurm_bin):
+    """Two jobs needing the whole node: one runs, the other waits in the queue, and `jobs
+    list` shows it queued. Killing it with `jobs kill` records it as cancelled (Slurm keeps
+    no trace of a pending array element cancelled alone), and the experiment says so."""
     import os
     import threading
 
@@ -290,6 +290,8 @@ def test_a_queued_job_killed_is_cancelled(tmp_path, slurm_bin):
             waiting = next(t for t in tasks if t not in started).__xpm__.job
             env = environment(tmp_path / "config",
                               PATH=f"{slurm_bin.path}{os.pathsep}{os.environ['PATH']}")
+            listed = xpm("jobs", "list", "--workdir", ws, "--json", cwd=tmp_path, env=env)
+            outcome["states"] = {j["id"]: j["state"] for j in json.loads(listed.stdout)}
             outcome["kill"] = xpm("jobs", "kill", "--workdir", ws, "--perform",
                                   f"{waiting.type_id}/{waiting.identifier}", cwd=tmp_path,
                                   env=env)
@@ -304,6 +306,9 @@ def test_a_queued_job_killed_is_cancelled(tmp_path, slurm_bin):
             threading.Thread(target=kill_the_waiting_one).start()
     assert outcome["kill"].returncode == 0, outcome["kill"].stderr
     job = outcome["job"]
+    # While it waited, `jobs list` showed it queued (squeue: PENDING), the other running
+    assert sorted(outcome["states"].values()) == ["queued", "running"]
+    assert outcome["states"][job.identifier] == "queued"
     assert f"{job.relpath} [cancelled] cancelled with `experimaestro jobs kill` before it" \
         " started" in str(info.value)
     record = json.loads(job.failedpath.read_text())
