@@ -68,7 +68,7 @@ def test_unknown_states_are_refused_with_the_valid_ones(skipped, tmp_path):
     ws, _ = skipped
     result = xpm("jobs", "list", "--workdir", ws, "--state", "bogus", cwd=tmp_path)
     assert result.returncode == 2
-    assert "unknown state 'bogus'; the states are done, failed, running, pending," in \
+    assert "unknown state 'bogus'; the states are done, failed, running, queued, pending," in \
         result.stderr
     for reason in FailureReason:
         assert reason.value in result.stderr
@@ -94,6 +94,6 @@ def test_unknown_states_in_a_filter_are_refused_where_they_are(skipped, tmp_path
     result = xpm("jobs", "list", "--workdir", ws, "--filter", "x=1 and state=bogus",
                  cwd=tmp_path)
     assert result.returncode != 0
-    assert "unknown state 'bogus' (the states are done, failed, running, pending" in \
+    assert "unknown state 'bogus' (the states are done, failed, running, queued, pending" in \
         result.stderr
     assert "at position 15" in result.stderr  # where bogus starts
