@@ -15,9 +15,8 @@ from typing import Dict, List, Optional
 from experimaestro.core.config import ResumableTask
 from experimaestro.core.information import iter_configs
 from experimaestro.jobfolder import FailureReason
-from experimaestro.processes import pid_alive
-
 from experimaestro.launchers import LaunchError
+from experimaestro.processes import pid_alive
 
 from .jobs import Job, JobState
 from .workspace import RunMode, TransientMode
@@ -167,7 +166,6 @@ class Scheduler:
     # -- loop side ---------------------------------------------------------------
 
     def _start(self, job: Job):
-
         restart = id(job) in self._futures
         self._futures[id(job)] = self.loop.create_future()
         if job.transient is not TransientMode.NONE and not restart:
@@ -324,7 +322,6 @@ class Scheduler:
     def _remove_transient_dependencies(self, job: Job):
         """TransientMode.REMOVE: delete a job folder once all its dependents are done."""
         import shutil
-
 
         for dep in job.dependencies:
             if dep.transient is TransientMode.REMOVE and dep.state is JobState.DONE and all(
