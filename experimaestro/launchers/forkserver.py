@@ -69,9 +69,11 @@ def _child(request: dict):
 
 
 def serve():
-    # Preload what every job needs
+    # Preload what every job needs (each child then imports only its task's module)
+    import experimaestro.core.analysis  # noqa: F401
     import experimaestro.core.serialization  # noqa: F401
     import experimaestro.run  # noqa: F401
+    import experimaestro.taskglobals  # noqa: F401
 
     extra = os.environ.get("XPM_PYTHONPATH")
     if extra:
