@@ -13,11 +13,11 @@ import json
 import logging
 import sys
 import tempfile
-import traceback
 import warnings
 from pathlib import Path
 
 from cases import Case, digest
+from outcomes import error_record, write_results
 
 
 def generated_paths(obj, workdir: Path) -> dict:
@@ -61,16 +61,12 @@ def main(cases_path: str, out: str):
     for case in cases:
         try:
             # 2.7.0 prints each job of a dry run: not ours to show
-            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            with contextlib.redirect_stdout(io.StringIO()), \
+                    contextlib.redirect_stderr(io.StringIO()):
                 results[case["name"]] = run_case(case)
         except BaseException as e:  # noqa: BLE001 - recorded and compared
-            last = traceback.extract_tb(e.__traceback__)[-1]
-            results[case["name"]] = {"error": f"{type(e).__name__}: {e}"[:500],
-                                     "where": f"{last.filename}:{last.lineno}"}
-    with open(out, "w") as f:
-        json.dump(results, f, indent=1, sort_keys=True)
-    ok = sum("digest" in r for r in results.values())
-    print(f"{ok} of {len(results)} cases built and hashed")
+            results[case["name"]] = error_record(e)
+    write_results(out, results, "cases")
 
 
 if __name__ == "__main__":

@@ -11,11 +11,11 @@ import json
 import logging
 import sys
 import tempfile
-import traceback
 import warnings
 
 from experimaestro import RunMode, experiment
 
+from outcomes import error_record, write_results
 from recipes import build, needs_experiment
 
 
@@ -40,15 +40,8 @@ def main(recipes_path: str, out: str):
         try:
             results[entry["class"]] = {"digest": digest_of(entry["recipe"])}
         except BaseException as e:  # noqa: BLE001 - recorded and compared
-            last = traceback.extract_tb(e.__traceback__)[-1]
-            results[entry["class"]] = {
-                "error": f"{type(e).__name__}: {e}"[:500],
-                "where": f"{last.filename}:{last.lineno}",
-            }
-    with open(out, "w") as f:
-        json.dump(results, f, indent=1, sort_keys=True)
-    ok = sum("digest" in r for r in results.values())
-    print(f"{ok} of {len(results)} built and hashed")
+            results[entry["class"]] = error_record(e)
+    write_results(out, results, "configurations")
 
 
 if __name__ == "__main__":
