@@ -4,13 +4,11 @@ stat calls per job."""
 
 import json
 import os
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 from experimaestro.jobfolder import JobFolder, marker_name
-from experimaestro.processes import pid_alive
+from experimaestro.launchers.handles import handle_for, queued_handles
 
 __all__ = ["JobInfo", "WorkspaceIndex", "JobLookupError", "human_size", "folder_size"]
 
@@ -98,9 +96,8 @@ class JobInfo:
 def _pid_may_live(record) -> bool:
     if not isinstance(record, dict):
         return True  # unreadable (being written): assume it runs
-    if record.get("type") != "local":
-        return True  # Slurm: asking the cluster is too slow for a listing
-    return pid_alive(record.get("pid"))
+    handle = handle_for(record)
+    return handle is None or handle.alive()  # (a record of an unknown type: may run)
 
 
 class WorkspaceIndex:
@@ -277,29 +274,17 @@ class WorkspaceIndex:
         return matches[0]
 
 
-#: Slurm states of a job that waits in the queue (not started yet)
-_QUEUED = {"PENDING", "CONFIGURING", "REQUEUED", "REQUEUE_HOLD", "RESV_DEL_HOLD"}
-
-
 def _mark_queued(jobs):
-    """Slurm jobs that still wait in the queue are ``queued``, not running: one squeue
-    call for all of them (skipped when Slurm cannot be asked: they stay running)."""
-    slurm = {str(job.pid.get("pid")): job for job in jobs
-             if job.state == "running" and isinstance(job.pid, dict)
-             and job.pid.get("type") == "slurm" and job.pid.get("pid")}
-    squeue = shutil.which("squeue")
-    if not slurm or squeue is None:
-        return
-    bases = sorted({sid.split("_", 1)[0] for sid in slurm})
-    try:
-        result = subprocess.run([squeue, "-h", "-r", "-o", "%i|%T", "-j", ",".join(bases)],
-                                capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
-        return
-    for line in result.stdout.splitlines():
-        sid, _, state = line.strip().partition("|")
-        if sid in slurm and state in _QUEUED:
-            slurm[sid].state = "queued"
+    """Jobs that still wait in a queue (a pending Slurm job) are ``queued``, not running:
+    one query per kind of launcher for all of them (they stay running when the queue
+    cannot be asked)."""
+    handles = {}
+    for job in jobs:
+        handle = handle_for(job.pid) if job.state == "running" else None
+        if handle is not None and handle.queue:
+            handles[handle] = job
+    for handle in queued_handles(handles):
+        handles[handle].state = "queued"
 
 
 def _run_key(name: str):

@@ -4,8 +4,6 @@ Destructive commands (kill, clean) only say what they would do unless given --pe
 """
 
 import json
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -14,6 +12,7 @@ from typing import List, Optional
 import click
 
 from experimaestro.jobfolder import FailureReason
+from experimaestro.launchers.handles import handle_for
 
 __all__ = ["register"]
 
@@ -289,32 +288,28 @@ def kill_jobs(ctx, workdir, workspace, experiments, states, types, tags, filter_
             click.echo(f"{job.short}: not running ({job.state_text})", err=True)
             errors += 1
             continue
-        kind, pid = job.pid.get("type"), job.pid.get("pid")
-        if kind == "slurm":
-            what = f"Slurm job {pid} (scancel {pid})"
-        else:
-            what = f"local process group {pid} (SIGTERM)"
+        handle = handle_for(job.pid)
+        if handle is None:
+            click.echo(f"{job.short}: cannot kill it: unknown kind of process in"
+                       f" {job.folder.pid} ({job.pid})", err=True)
+            errors += 1
+            continue
+        what = handle.describe()
         if not perform:
             click.echo(f"Would kill {job.short}: {what}")
             would += 1
             continue
         try:
-            if kind == "slurm":
-                result = subprocess.run(["scancel", str(pid)], capture_output=True, text=True)
-                if result.returncode != 0:
-                    raise OSError(result.stderr.strip() or f"scancel exited with"
-                                                           f" {result.returncode}")
-            else:
-                os.killpg(int(pid), signal.SIGTERM)
+            handle.kill()
         except ProcessLookupError:
-            click.echo(f"{job.short}: not running (process {pid} is gone)", err=True)
+            click.echo(f"{job.short}: not running ({what}: gone)", err=True)
             errors += 1
             continue
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, subprocess.SubprocessError) as exc:
             click.echo(f"{job.short}: could not kill {what}: {exc}", err=True)
             errors += 1
             continue
-        if kind == "slurm":
+        if handle.queue:
             _record_cancelled_before_start(job)
         click.echo(f"Killed {job.short}: {what}")
     if would:

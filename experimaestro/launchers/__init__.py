@@ -4,6 +4,8 @@ A launcher only knows job folders (``job.path``) and a few job attributes (envir
 log paths): never Task classes.
 """
 
+import os
+import sys
 from abc import ABC, abstractmethod
 from typing import Optional
 
@@ -45,6 +47,8 @@ class LauncherProcess(ABC):
     #: Why the job ended, when the launcher knows better than the exit code
     end_reason = None
     end_message = None
+    #: the job still waits in a queue (its process has not started)
+    queued = False
 
 
 class Launcher(ABC):
@@ -63,9 +67,17 @@ class Launcher(ABC):
     async def launch(self, job) -> LauncherProcess:
         """Start the job; returns a handle to await its end."""
 
-    @abstractmethod
-    def launcher_info_code(self) -> str:
-        """Python code setting up launcher information in the job (empty: none)."""
+    async def reattach(self, job, record: Optional[dict]) -> LauncherProcess:
+        """A handle to await the end of a job that another process started (an earlier
+        driver, another experiment), from its ``.pid`` record (None: not written yet).
+        The record says which launcher started it (see handles.py), not this one."""
+        from .follow import MarkerFollower  # (asyncio and watchdog: driver only)
+        from .handles import handle_for
+
+        handle = handle_for(record)
+        if handle is None:
+            return MarkerFollower(job, self)
+        return handle.follow(job, self)
 
     def max_concurrent(self) -> Optional[int]:
         """How many jobs of this launcher may run at once (None: no limit)."""
@@ -73,12 +85,25 @@ class Launcher(ABC):
 
     async def close(self):
         """Release what the launcher holds for the current event loop (at scheduler stop)."""
+        import asyncio
 
-    def onSubmit(self, job):
-        """Called when a job is submitted with this launcher."""
+        from .follow import MarkerEvents
+
+        MarkerEvents.close_loop(asyncio.get_running_loop())
 
     def setenv(self, name: str, value: str):
         self.environ[name] = value
+
+    def environment(self, job, inherited: bool = True) -> dict:
+        """The job's environment: the driver's (when `inherited`), then the workspace's,
+        the launcher's and the job's variables, and the driver's Python path."""
+        env = dict(os.environ) if inherited else {}
+        env.update(job.workspace.env)
+        env.update(self.environ)
+        env.update(job.environ)
+        paths = [os.getcwd() if p == "" else p for p in sys.path]
+        env["XPM_PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
+        return env
 
     @staticmethod
     def get(path=None) -> "Launcher":

@@ -51,14 +51,8 @@ class DirectLauncher(Launcher):
             return self.max_jobs
         return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
-    def launcher_info_code(self) -> str:
-        return ""
-
-    def scriptbuilder(self):
-        return None
-
     async def launch(self, job) -> LauncherProcess:
-        env = job_environment(job, self)
+        env = self.environment(job)
         if self.fork:
             client = await self._client(env)
             if client is not None:
@@ -93,17 +87,8 @@ class DirectLauncher(Launcher):
         client = self._clients.pop(asyncio.get_running_loop(), None)
         if client is not None:
             await client.close()
+        await super().close()
 
     def __repr__(self):
         return f"DirectLauncher(max_jobs={self.max_concurrent()})"
 
-
-def job_environment(job, launcher) -> dict:
-    """The job's environment: the driver's, plus workspace, launcher and job variables."""
-    env = dict(os.environ)
-    env.update(job.workspace.env)
-    env.update(launcher.environ)
-    env.update(job.environ)
-    paths = [os.getcwd() if p == "" else p for p in sys.path]
-    env["XPM_PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
-    return env

@@ -89,9 +89,6 @@ class DynamicLauncher(Launcher):
         """None: each launched job is limited by the launcher chosen for it."""
         return None
 
-    def launcher_info_code(self) -> str:
-        return ""
-
     def setenv(self, name: str, value: str):
         """Sets the variable for this launcher and all its launchers."""
         super().setenv(name, value)
@@ -104,6 +101,7 @@ class DynamicLauncher(Launcher):
             del self._slots[key]
         for launcher in self._launchers:
             await launcher.close()
+        await super().close()
 
     def __repr__(self):
         return f"DynamicLauncher({self._launchers!r}, sample={self.sample})"
@@ -126,6 +124,18 @@ class _SlotProcess(LauncherProcess):
 
     def kill(self):
         self.process.kill()
+
+    @property
+    def queued(self) -> bool:
+        return self.process.queued
+
+    @property
+    def end_reason(self):
+        return self.process.end_reason
+
+    @property
+    def end_message(self):
+        return self.process.end_message
 
     def pid_record(self) -> dict:
         return self.process.pid_record()

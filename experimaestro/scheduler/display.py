@@ -33,7 +33,7 @@ class StatusDisplay:
             self._render(final=True)
 
     def counts(self) -> dict:
-        c = {"done": 0, "running": 0, "failed": 0, "waiting": 0, "skipped": 0}
+        c = {"done": 0, "running": 0, "queued": 0, "failed": 0, "waiting": 0, "skipped": 0}
         for job in list(self.scheduler.jobs):
             s = job.state
             if s is JobState.DONE:
@@ -41,7 +41,8 @@ class StatusDisplay:
             elif s is JobState.ERROR:
                 c["failed"] += 1
             elif s is JobState.RUNNING:
-                c["running"] += 1
+                # started, but still waiting in a cluster's queue: not running yet
+                c["queued" if job.run.queued else "running"] += 1
             elif s is JobState.SKIPPED:
                 c["skipped"] += 1
             else:
@@ -89,8 +90,10 @@ class StatusDisplay:
 
     def _render(self, final=False):
         c = self.counts()
-        line = (f"[xpm] {c['done']} done, {c['running']} running, {c['failed']} failed,"
-                f" {c['waiting']} waiting")
+        line = f"[xpm] {c['done']} done, {c['running']} running, "
+        if c["queued"]:
+            line += f"{c['queued']} queued, "
+        line += f"{c['failed']} failed, {c['waiting']} waiting"
         if c["skipped"]:
             line += f", {c['skipped']} skipped"
         progress = self._progress()

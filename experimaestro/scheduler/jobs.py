@@ -3,6 +3,7 @@
 import enum
 import json
 import threading
+import time
 from pathlib import Path
 from typing import Callable, List, Optional
 
@@ -23,6 +24,35 @@ class JobState(enum.Enum):
     @property
     def finished(self) -> bool:
         return self in (JobState.DONE, JobState.ERROR, JobState.SKIPPED)
+
+
+class RunState:
+    """A job's run in this driver: its one record. The scheduler changes it (in its loop);
+    anyone reads it. ``process`` is what runs the job now (a process we started, or one we
+    follow); ``future`` resolves in the loop when the job ends, ``ended`` is set then (for
+    the driver's thread); ``needed`` (transient jobs) is set when a job needs this one."""
+
+    __slots__ = ("state", "reason", "message", "attached", "retries", "started_at",
+                 "ended_at", "process", "future", "ended", "needed")
+
+    def __init__(self):
+        self.state = JobState.UNSCHEDULED
+        self.reason: Optional[str] = None
+        self.message: Optional[str] = None
+        #: run by another process (an earlier driver, another experiment): followed here
+        self.attached = False
+        self.retries = 0
+        self.started_at: Optional[float] = None
+        self.ended_at: Optional[float] = None
+        self.process = None
+        self.future = None
+        self.ended = threading.Event()
+        self.needed = None
+
+    @property
+    def queued(self) -> bool:
+        """Started, but its process still waits in a queue (a pending Slurm job)."""
+        return self.state is JobState.RUNNING and bool(getattr(self.process, "queued", False))
 
 
 class Job:
@@ -46,22 +76,45 @@ class Job:
         #: the job folder's files, state, markers and lock (the protocol: jobfolder.py)
         self.folder = JobFolder(self.path, self.name)
         self.output = None
-        self.state = JobState.UNSCHEDULED
-        self.failure_reason: Optional[str] = None
-        self.failure_message: Optional[str] = None
+        #: the run in this driver (state, why it ended, what runs it)
+        self.run = RunState()
         self.dependencies: List["Job"] = []
         self.dependents: List["Job"] = []
         self.environ: dict = {}
-        #: run by another process (an earlier driver, another experiment): followed here
-        self.attached = False
-        self.retries = 0
         self.progress: list = []
         self.submitted_at: Optional[float] = None
-        self.started_at: Optional[float] = None
-        self.ended_at: Optional[float] = None
-        self._finished = threading.Event()
         self._on_completed: List[Callable] = []
         self.scheduler = None
+
+    # -- the run record, read through the job (the names of 2.x) ------------------
+
+    @property
+    def state(self) -> JobState:
+        return self.run.state
+
+    @property
+    def failure_reason(self) -> Optional[str]:
+        return self.run.reason
+
+    @property
+    def failure_message(self) -> Optional[str]:
+        return self.run.message
+
+    @property
+    def attached(self) -> bool:
+        return self.run.attached
+
+    @property
+    def retries(self) -> int:
+        return self.run.retries
+
+    @property
+    def started_at(self) -> Optional[float]:
+        return self.run.started_at
+
+    @property
+    def ended_at(self) -> Optional[float]:
+        return self.run.ended_at
 
     # -- files -----------------------------------------------------------------
 
@@ -128,8 +181,6 @@ class Job:
 
     def rotate_logs(self):
         """Rename non-empty stdout/stderr with a timestamp before a new attempt."""
-        import time
-
         stamp = time.strftime("%Y%m%d%H%M%S")
         for p in (self.stdout, self.stderr):
             if p.exists() and p.stat().st_size > 0:
@@ -144,13 +195,11 @@ class Job:
 
     def set_finished(self, state: JobState, reason: Optional[str] = None,
                      message: Optional[str] = None):
-        import time
-
-        self.state = state
-        self.failure_reason = reason
-        self.failure_message = message
-        self.ended_at = time.time()
-        self._finished.set()
+        run = self.run
+        run.state, run.reason, run.message = state, reason, message
+        run.ended_at = time.time()
+        run.process = None
+        run.ended.set()
         if state is JobState.DONE:
             for cb in self._on_completed:
                 try:
@@ -162,11 +211,11 @@ class Job:
 
     def wait(self, timeout: Optional[float] = None) -> bool:
         """Block until the job ends; True if it succeeded."""
-        if self.scheduler is None and not self._finished.is_set():
+        if self.scheduler is None and not self.run.ended.is_set():
             raise RuntimeError(
                 f"{self.relpath}: this job is not scheduled (run mode {self.run_mode.value})"
             )
-        self._finished.wait(timeout)
+        self.run.ended.wait(timeout)
         return self.state is JobState.DONE
 
     def on_completed(self, callback: Callable):

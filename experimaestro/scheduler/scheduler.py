@@ -16,7 +16,7 @@ from experimaestro.core.config import ResumableTask
 from experimaestro.core.information import iter_configs
 from experimaestro.jobfolder import FailureReason
 from experimaestro.launchers import LaunchError
-from experimaestro.processes import pid_alive
+from experimaestro.launchers.handles import handle_for
 
 from .jobs import Job, JobState
 from .workspace import RunMode, TransientMode
@@ -39,17 +39,14 @@ class Scheduler:
         self.default_launcher = xp.launcher or DirectLauncher()
         self._unfinished = 0
         self._cv = threading.Condition()
+        #: one pool of slots per launcher object (keyed by id: launchers need not hash)
         self._slots: Dict[int, asyncio.Semaphore] = {}
         self._tasks: set = set()
-        self._futures: Dict[int, asyncio.Future] = {}
-        self._processes: Dict[int, object] = {}
         self._incoming: List[Job] = []
-        self._needed: Dict[int, asyncio.Event] = {}
         #: in-process preparations of Prepare configs, by identifier (see prepare.py)
         self._preparations: Dict[str, asyncio.Future] = {}
         self._submissions_over = None
         self._wakeup_pending = False
-        self.watcher = None
         from .display import StatusDisplay
 
         self.display = StatusDisplay(self)
@@ -81,11 +78,8 @@ class Scheduler:
 
     def stop(self):
         self.display.stop()
-        if self.watcher is not None:
-            self.watcher.stop()
         if self.loop.is_running():
-            launchers = {id(j.launcher or self.default_launcher): j.launcher or
-                         self.default_launcher for j in self.jobs}
+            launchers = {id(j.launcher): j.launcher for j in self.jobs if j.launcher}
             launchers[id(self.default_launcher)] = self.default_launcher
             for launcher in launchers.values():
                 future = asyncio.run_coroutine_threadsafe(launcher.close(), self.loop)
@@ -166,10 +160,11 @@ class Scheduler:
     # -- loop side ---------------------------------------------------------------
 
     def _start(self, job: Job):
-        restart = id(job) in self._futures
-        self._futures[id(job)] = self.loop.create_future()
+        run = job.run
+        restart = run.future is not None
+        run.future = self.loop.create_future()
         if job.transient is not TransientMode.NONE and not restart:
-            self._needed[id(job)] = asyncio.Event()
+            run.needed = asyncio.Event()
         if not restart:
             job.dependencies = self._dependencies(job)
             for dep in job.dependencies:
@@ -221,7 +216,7 @@ class Scheduler:
         job.set_finished(state, reason, message)
         if state is JobState.DONE:
             self._remove_transient_dependencies(job)
-        future = self._futures.get(id(job))
+        future = job.run.future
         if future is not None and not future.done():
             future.set_result(state)
         self.display.job_changed(job)
@@ -230,18 +225,18 @@ class Scheduler:
             self._cv.notify_all()
 
     async def _dependency_state(self, dep: Job) -> JobState:
-        future = self._futures.get(id(dep))
-        if future is not None and future.done() and dep.state is JobState.SKIPPED:
+        run = dep.run
+        if run.future is not None and run.future.done() and run.state is JobState.SKIPPED:
             # A transient job skipped earlier (xp.wait()) is needed now: run it
-            dep.state = JobState.UNSCHEDULED
-            dep._finished.clear()
+            run.state = JobState.UNSCHEDULED
+            run.ended.clear()
             with self._cv:
                 self._unfinished += 1
             self._start(dep)
-            self._needed[id(dep)].set()
-            future = self._futures[id(dep)]
+            run.needed.set()
+        future = run.future
         if future is not None:
-            needed = self._needed.get(id(dep))
+            needed = run.needed
             if needed is not None:
                 needed.set()  # a transient job runs because this one needs it
             return await future
@@ -250,8 +245,8 @@ class Scheduler:
         return JobState.DONE if dep.disk_state().state == "done" else JobState.ERROR
 
     async def _process(self, job: Job):
-        job.state = JobState.WAITING
-        needed = self._needed.get(id(job))
+        job.run.state = JobState.WAITING
+        needed = job.run.needed
         if needed is not None:
             # Transient: run only if a job that is not done needs it
             waiter = self.loop.create_task(needed.wait())
@@ -268,10 +263,10 @@ class Scheduler:
                 return JobState.ERROR, FailureReason.DEPENDENCY.value, message
         disk = job.disk_state()
         if disk.state == "done":
-            job.attached = True  # done by another process meanwhile
+            job.run.attached = True  # done by another process meanwhile
             return JobState.DONE, None, None
         if _run_by_another(disk):
-            return await self._follow(job, disk)
+            return await self._follow(job, disk.pid)
         failure = await self._prepare_inputs(job)
         if failure is not None:
             _record_not_run(job, FailureReason.DEPENDENCY, failure)
@@ -300,24 +295,28 @@ class Scheduler:
 
     async def _process_fresh(self, job: Job):
         """Launch the job (again after a time-out of a ResumableTask)."""
-        launcher = job.launcher or self.default_launcher
-        max_retries = job.max_retries if job.max_retries is not None else DEFAULT_MAX_RETRIES
         while True:
-            job.state = JobState.READY
+            job.run.state = JobState.READY
             self.display.job_changed(job)
-            result = await self._launch_once(job, launcher)
+            result = await self._launch_once(job)
             if result is None:
-                return await self._follow(job, job.disk_state())
-            state, reason, message = result
-            resumable = isinstance(job.config, ResumableTask)
-            if state is JobState.ERROR and reason == "timeout" and resumable \
-                    and job.retries < max_retries:
-                job.retries += 1
-                logger.info("%s timed out: retry %d/%d", job.relpath, job.retries, max_retries)
-                await self._lock_released(job)  # the stopped process may still be exiting
-                job.folder.clear_failure()
-                continue
-            return state, reason, message
+                return await self._follow(job, job.disk_state().pid)
+            if not await self._retry_after_timeout(job, result):
+                return result
+
+    async def _retry_after_timeout(self, job: Job, result) -> bool:
+        """A ResumableTask that reached its time limit runs again (at most max_retries
+        times): True when it should."""
+        state, reason, _ = result
+        max_retries = job.max_retries if job.max_retries is not None else DEFAULT_MAX_RETRIES
+        if state is not JobState.ERROR or reason != FailureReason.TIMEOUT.value \
+                or not isinstance(job.config, ResumableTask) or job.run.retries >= max_retries:
+            return False
+        job.run.retries += 1
+        logger.info("%s timed out: retry %d/%d", job.relpath, job.run.retries, max_retries)
+        await self._lock_released(job)  # the stopped process may still be exiting
+        job.folder.clear_failure()
+        return True
 
     def _remove_transient_dependencies(self, job: Job):
         """TransientMode.REMOVE: delete a job folder once all its dependents are done."""
@@ -329,8 +328,9 @@ class Scheduler:
                 logger.info("removing the transient job folder %s", dep.path)
                 shutil.rmtree(dep.path, ignore_errors=True)
 
-    async def _launch_once(self, job: Job, launcher):
+    async def _launch_once(self, job: Job):
         """One attempt; None when another process runs the job."""
+        launcher = job.launcher
         tokens = [d for d in (job.config.__xpm__.dependencies or ())
                   if isinstance(d, TokenDependency)]
         slot = self._slot(launcher)
@@ -355,15 +355,15 @@ class Scheduler:
                 # job since we looked (we must neither start it twice nor rotate its logs)
                 disk = job.disk_state()
                 if disk.state == "done":
-                    job.attached = True  # done by another process meanwhile
+                    job.run.attached = True  # done by another process meanwhile
                     return JobState.DONE, None, None
                 if _run_by_another(disk):
                     return None
                 job.folder.clear_failure()
                 job.rotate_logs()  # keep the logs of an earlier attempt
                 (job.path / ".experimaestro" / "progress.json").unlink(missing_ok=True)
-                job.state = JobState.RUNNING
-                job.started_at = time.time()
+                job.run.state = JobState.RUNNING
+                job.run.started_at = time.time()
                 self.display.job_changed(job)
                 try:
                     process = await launcher.launch(job)
@@ -371,12 +371,11 @@ class Scheduler:
                     message = str(exc)
                     job.folder.write_failure(FailureReason.FAILED, message)
                     return JobState.ERROR, FailureReason.FAILED.value, message
-                self._processes[id(job)] = process
+                job.run.process = process
                 job.folder.write_pid(process.pid_record())
             finally:
                 lock.release()
             code = await process.wait()
-            self._processes.pop(id(job), None)
         finally:
             release_all(tokens)
             slot.release()
@@ -397,57 +396,36 @@ class Scheduler:
             self._slots[id(launcher)] = sem
         return sem
 
-    async def _follow(self, job: Job, disk):
-        """Follow a job that another process started (its .pid record says how)."""
-        if isinstance(disk.pid, dict) and disk.pid.get("type") == "slurm":
-            return await self._reattach_slurm(job, disk.pid)
-        return await self._wait_external(job)
-
-    async def _reattach_slurm(self, job: Job, record: dict):
-        """A Slurm job submitted by an earlier driver: follow it instead of resubmitting."""
-        from experimaestro.launchers.slurm import SlurmLauncher
-
-        launcher = job.launcher or self.default_launcher
-        if not isinstance(launcher, SlurmLauncher):
-            launcher = SlurmLauncher()
-        job.attached = True
-        job.state = JobState.RUNNING
-        self.display.job_changed(job)
-        process = await launcher.reattach(job, record)
-        self._processes[id(job)] = process
-        code = await process.wait()
-        self._processes.pop(id(job), None)
-        result = _result_from_disk(job, code, process)
-        if result[1] == "timeout" and isinstance(job.config, ResumableTask):
-            # Let the normal path retry it
-            job.folder.clear_failure()
-            return await self._process_fresh(job)
-        return result
-
-    async def _wait_external(self, job: Job):
-        """Another process (an earlier driver, another experiment) runs the job."""
-        from .watcher import MarkerWatcher
-
-        if self.watcher is None:
-            self.watcher = MarkerWatcher(self.loop)
-        job.attached = True
-        job.state = JobState.RUNNING
+    async def _follow(self, job: Job, record):
+        """Follow a job that another process runs (an earlier driver, another experiment):
+        its ``.pid`` record says how (see launchers/handles.py)."""
+        run = job.run
+        run.attached = True
+        run.state = JobState.RUNNING
         self.display.job_changed(job)
         # A local process uses this machine like the jobs we start: it holds a slot of
         # the job's launcher while it runs (after a restart, re-attached jobs and new ones
         # together stay within the cap)
+        handle = handle_for(record)
         slot = None
-        if _pid_alive(job.disk_state().pid):
-            slot = self._slot(job.launcher or self.default_launcher)
+        if handle is not None and handle.local and handle.alive():
+            slot = self._slot(job.launcher)
             await slot.acquire()
         try:
-            return await self.watcher.wait(job)
+            process = await job.launcher.reattach(job, record)
+            run.process = process
+            code = await process.wait()
         finally:
             if slot is not None:
                 slot.release()
+        result = _result_from_disk(job, code, process)
+        if await self._retry_after_timeout(job, result):
+            run.attached = False
+            return await self._process_fresh(job)
+        return result
 
     def kill(self, job: Job):
-        process = self._processes.get(id(job))
+        process = job.run.process
         if process is not None:
             process.kill()
 
@@ -491,20 +469,12 @@ def _record_not_run(job: Job, reason: FailureReason, message: str):
 
 
 def _run_by_another(disk) -> bool:
-    """Whether the markers say that a process runs the job: a live local process, or a
-    Slurm job (its queue decides)."""
+    """Whether the markers say that a process runs the job (a live local process, or a
+    cluster job: its queue decides)."""
     if disk.state != "running":
         return False
-    if isinstance(disk.pid, dict) and disk.pid.get("type") == "slurm":
-        return True
-    return _pid_alive(disk.pid)
-
-
-def _pid_alive(record: Optional[dict]) -> bool:
-    """True when a .pid record names a local process that is still alive."""
-    if not isinstance(record, dict) or record.get("type") != "local":
-        return False
-    return pid_alive(record.get("pid"))
+    handle = handle_for(disk.pid)
+    return handle is not None and handle.alive()
 
 
 def _result_from_disk(job: Job, code: int, process=None):

@@ -103,7 +103,9 @@ def submit_task(task, *, workspace=None, launcher=None, run_mode=None, init_task
             xpm.job = existing
             generate_paths(task, GenerationContext(existing))
             return existing.output
-    _run_submit_hooks(task, job, _launcher_of(job, xp))
+    # The launcher is resolved here, once: submit hooks see the one that runs the job
+    job.launcher = _launcher_of(job, xp)
+    _run_submit_hooks(task, job, job.launcher)
     xpm.job = job
     context = GenerationContext(job)
     generate_paths(task, context)

@@ -273,6 +273,22 @@ def test_slurm_kill_uses_scancel(tmp_path):
     assert done.returncode == 0, out(done)
     assert record.read_text().strip() == "4242"
 
+    # (cancelled while queued: the folder records it)
+    assert json.loads((job / "task.failed").read_text())["reason"] == "cancelled"
+    (job / "task.failed").unlink()
+    # A record written by a launcher with a binpath: that installation's scancel
+    other_bin = tmp_path / "other-bin"
+    other_bin.mkdir()
+    other_record = tmp_path / "other-scancel.txt"
+    (other_bin / "scancel").write_text(f"#!/bin/sh\necho \"$@\" > {other_record}\n")
+    (other_bin / "scancel").chmod(0o755)
+    (job / "task.pid").write_text(json.dumps({"type": "slurm", "pid": "4343",
+                                              "binpath": str(other_bin)}))
+    done = xpm("jobs", "kill", "--workdir", ws, "--perform", "task/cdcd", cwd=tmp_path, env=env)
+    assert done.returncode == 0, out(done)
+    assert other_record.read_text().strip() == "4343"
+    assert record.read_text().strip() == "4242"
+
 
 def test_lost_local_job_is_failed(tmp_path):
     """A pid file whose process is gone, and no marker: the job is reported failed (lost)."""

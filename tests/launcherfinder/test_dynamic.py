@@ -39,9 +39,6 @@ class FakeLauncher(Launcher):
         self.launched.append(process)
         return process
 
-    def launcher_info_code(self) -> str:
-        return f"info {self.name}"
-
     def max_concurrent(self):
         return self.limit
 
@@ -158,7 +155,6 @@ def test_is_a_launcher():
     assert isinstance(dynamic, Launcher)
     assert dynamic.priority == 4
     assert dynamic.max_concurrent() is None
-    assert dynamic.launcher_info_code() == ""
     assert repr(dynamic) == "DynamicLauncher([FakeLauncher('a')], sample=False)"
     assert dynamic.launchers == dynamic._launchers
 

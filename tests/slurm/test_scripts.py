@@ -81,7 +81,6 @@ def test_format_time():
 def test_launcher_surface():
     launcher = SlurmLauncher(binpath="/opt/slurm/bin")
     assert launcher.key["binpath"] == "/opt/slurm/bin"
-    assert "SlurmInfo" in launcher.launcher_info_code()
     assert launcher.max_concurrent() is None
 
 

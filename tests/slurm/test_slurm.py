@@ -266,7 +266,7 @@ def test_prepare_submitted_to_slurm(tmp_path, slurm_bin):
 
 def test_a_queued_job_is_shown_queued_and_killed_as_cancelled(tmp_path, slurm_bin):
     """Two jobs needing the whole node: one runs, the other waits in the queue, and `jobs
-    list` shows it queued. Killing it with `jobs kill` records it as cancelled (Slurm keeps
+    list` shows it queued, and so does the driver's summary. Killing it with `jobs kill` records it as cancelled (Slurm keeps
     no trace of a pending array element cancelled alone), and the experiment says so."""
     import os
     import threading
@@ -288,6 +288,12 @@ def test_a_queued_job_is_shown_queued_and_killed_as_cancelled(tmp_path, slurm_bi
                     break
                 time.sleep(0.2)
             waiting = next(t for t in tasks if t not in started).__xpm__.job
+            # The driver learns the queue states at its next status query
+            while time.time() < deadline:
+                outcome["counts"] = counts = xp.scheduler.display.counts()
+                if counts["queued"] == 1 and counts["running"] == 1:
+                    break
+                time.sleep(0.2)
             env = environment(tmp_path / "config",
                               PATH=f"{slurm_bin.path}{os.pathsep}{os.environ['PATH']}")
             listed = xpm("jobs", "list", "--workdir", ws, "--json", cwd=tmp_path, env=env)
@@ -300,7 +306,7 @@ def test_a_queued_job_is_shown_queued_and_killed_as_cancelled(tmp_path, slurm_bi
             release.touch()
 
     with pytest.raises(FailedExperiment) as info:
-        with experiment(ws, "queued", launcher=whole_node):
+        with experiment(ws, "queued", launcher=whole_node) as xp:
             for task in tasks:
                 task.submit()
             threading.Thread(target=kill_the_waiting_one).start()
@@ -309,6 +315,8 @@ def test_a_queued_job_is_shown_queued_and_killed_as_cancelled(tmp_path, slurm_bi
     # While it waited, `jobs list` showed it queued (squeue: PENDING), the other running
     assert sorted(outcome["states"].values()) == ["queued", "running"]
     assert outcome["states"][job.identifier] == "queued"
+    assert outcome["counts"]["queued"] == 1 and outcome["counts"]["running"] == 1, \
+        outcome["counts"]
     assert f"{job.relpath} [cancelled] cancelled with `experimaestro jobs kill` before it" \
         " started" in str(info.value)
     record = json.loads(job.failedpath.read_text())

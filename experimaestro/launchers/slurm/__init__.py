@@ -2,18 +2,21 @@
 
 import asyncio
 import os
+import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Dict, List, Optional
 
 from .. import LaunchError, Launcher, LauncherProcess
+from ..handles import ProcessHandle
 from .commands import SlurmCommandError, run_command
 from .options import SlurmOptions, format_time
-from .poller import SlurmPoller
-from .script import LAUNCHER_INFO, array_script, job_script
+from .poller import QUEUED_STATES, SlurmPoller
+from .script import array_script, job_script
 
-__all__ = ["SlurmLauncher", "SlurmOptions", "format_time", "SlurmProcess"]
+__all__ = ["SlurmLauncher", "SlurmOptions", "format_time", "SlurmProcess", "SlurmHandle"]
 
 _pollers: Dict[tuple, SlurmPoller] = {}
 _max_array: Dict[str, int] = {}
@@ -43,16 +46,23 @@ class SlurmProcess(LauncherProcess):
         self.end_message = None
 
     async def wait(self) -> int:
-        poller = poller_for(self.launcher.binpath, self.launcher.interval,
-                            self.launcher.query_timeout)
-        code, self.end_reason, self.end_message = await poller.follow(self.slurm_id, self.job)
+        self._poller = poller_for(self.launcher.binpath, self.launcher.interval,
+                                  self.launcher.query_timeout)
+        code, self.end_reason, self.end_message = await self._poller.follow(self.slurm_id,
+                                                                            self.job)
         return code
+
+    @property
+    def queued(self) -> bool:
+        """Waiting in the queue at the poller's last look."""
+        poller = getattr(self, "_poller", None)
+        return poller is not None and poller.queue_states.get(self.slurm_id) in QUEUED_STATES
 
     def kill(self):
         asyncio.get_running_loop().create_task(self.launcher.cancel(self.slurm_id))
 
     def pid_record(self) -> dict:
-        return {"type": "slurm", "pid": self.slurm_id}
+        return {"type": "slurm", "pid": self.slurm_id, "binpath": self.launcher.binpath}
 
 
 class SlurmLauncher(Launcher):
@@ -85,6 +95,7 @@ class SlurmLauncher(Launcher):
         self.interval = interval
         self.main = main
         self.launcherenv = dict(launcherenv or {})
+        self.environ.update(self.launcherenv)
         self.binpath = str(binpath)
         self.array = array
         self.chunk_size = chunk_size
@@ -113,21 +124,8 @@ class SlurmLauncher(Launcher):
         """What identifies the cluster (for status queries)."""
         return {"binpath": self.binpath, "connector": type(self.connector).__name__}
 
-    def launcher_info_code(self) -> str:
-        module, attr = LAUNCHER_INFO.split(":")
-        return (f"from {module} import {attr}\n"
-                f"from experimaestro.taskglobals import Env\n"
-                f"Env.instance().launcher_info = {attr}()\n")
-
     def max_concurrent(self) -> Optional[int]:
         return None  # the cluster decides
-
-    def scriptbuilder(self):
-        """Writes the sbatch script of a job (``builder(job) -> path``)."""
-        return lambda job: self._write_job_script(job, self._environment(job))
-
-    def processbuilder(self):
-        return self
 
     def __repr__(self):
         return f"SlurmLauncher({' '.join(self.options.args())})"
@@ -136,13 +134,7 @@ class SlurmLauncher(Launcher):
 
     def _environment(self, job) -> Dict[str, str]:
         """Variables written in the script (sbatch passes the rest of the environment)."""
-        env = dict(job.workspace.env)
-        env.update(self.launcherenv)
-        env.update(self.environ)
-        env.update(job.environ)
-        paths = [os.getcwd() if p == "" else p for p in sys.path]
-        env["XPM_PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
-        return env
+        return self.environment(job, inherited=False)
 
     def _python(self) -> str:
         return self.main or sys.executable
@@ -237,9 +229,6 @@ class SlurmLauncher(Launcher):
 
             logging.getLogger("xpm.slurm").warning("scancel %s failed: %s", slurm_id, exc)
 
-    async def reattach(self, job, record: dict) -> SlurmProcess:
-        return SlurmProcess(str(record["pid"]), job, self)
-
 
 class _Batch:
     """Ready jobs gathered for a short while, then submitted together."""
@@ -280,3 +269,71 @@ class _Batch:
         for (job, future), slurm_id in zip(self.entries, ids):
             if not future.done():
                 future.set_result(SlurmProcess(slurm_id, job, self.launcher))
+
+
+class SlurmHandle(ProcessHandle):
+    """A job in a Slurm queue, from its ``.pid`` record (``{"type": "slurm", "pid": ID,
+    "binpath": FOLDER}``; records without ``binpath`` use the Slurm commands on PATH)."""
+
+    type = "slurm"
+    queue = True
+
+    def __init__(self, record: dict):
+        super().__init__(record)
+        self.slurm_id = str(record.get("pid"))
+        #: None: the Slurm commands found on PATH
+        self.binpath = record.get("binpath") or None
+
+    def alive(self) -> bool:
+        return True  # the queue decides (asked by the poller, or by queued())
+
+    def kill(self):
+        result = subprocess.run([_command(self.binpath, "scancel"), self.slurm_id],
+                                capture_output=True, text=True, timeout=60)
+        if result.returncode != 0:
+            raise OSError(result.stderr.strip()
+                          or f"scancel exited with code {result.returncode}")
+
+    def describe(self) -> str:
+        return f"Slurm job {self.slurm_id} (scancel {self.slurm_id})"
+
+    def follow(self, job, launcher) -> SlurmProcess:
+        binpath = self.binpath or _binpath_on_path()
+        if not (isinstance(launcher, SlurmLauncher) and launcher.binpath == binpath):
+            launcher = SlurmLauncher(binpath=binpath)
+        return SlurmProcess(self.slurm_id, job, launcher)
+
+    @classmethod
+    def queued(cls, handles) -> set:
+        """One squeue per Slurm installation; nothing when Slurm cannot be asked."""
+        by_binpath: Dict[str, list] = {}
+        for handle in handles:
+            by_binpath.setdefault(handle.binpath, []).append(handle)
+        found = set()
+        for binpath, group in by_binpath.items():
+            states = _queue_states(binpath, {h.slurm_id.split("_", 1)[0] for h in group})
+            found.update(h for h in group if states.get(h.slurm_id) in QUEUED_STATES)
+        return found
+
+
+def _queue_states(binpath: Optional[str], job_ids) -> Dict[str, str]:
+    try:
+        result = subprocess.run(
+            [_command(binpath, "squeue"), "-h", "-r", "-o", "%i|%T", "-j",
+             ",".join(sorted(job_ids))], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return {}
+    states = {}
+    for line in result.stdout.splitlines():
+        sid, _, state = line.strip().partition("|")
+        states[sid] = state
+    return states
+
+
+def _command(binpath: Optional[str], name: str) -> str:
+    return os.path.join(binpath, name) if binpath else name
+
+
+def _binpath_on_path() -> str:
+    found = shutil.which("squeue")
+    return os.path.dirname(found) if found else "/usr/bin"

@@ -12,6 +12,7 @@ from typing import Dict, List, Optional, Tuple
 
 from experimaestro.jobfolder import FailureReason
 
+from ..follow import MarkerEvents
 from .commands import SlurmCommandError, run_command
 
 logger = logging.getLogger("xpm.slurm")
@@ -19,6 +20,8 @@ logger = logging.getLogger("xpm.slurm")
 ACTIVE_STATES = {"PENDING", "RUNNING", "CONFIGURING", "COMPLETING", "SUSPENDED", "REQUEUED",
                  "RESIZING", "SIGNALING", "STAGE_OUT", "STOPPED", "REQUEUE_HOLD",
                  "REQUEUE_FED", "RESV_DEL_HOLD", "SPECIAL_EXIT"}
+#: states of a job that waits in the queue (its process has not started)
+QUEUED_STATES = {"PENDING", "CONFIGURING", "REQUEUED", "REQUEUE_HOLD", "RESV_DEL_HOLD"}
 #: Slurm end state -> reason written in .failed
 REASONS = {"TIMEOUT": FailureReason.TIMEOUT, "DEADLINE": FailureReason.TIMEOUT,
            "OUT_OF_MEMORY": FailureReason.MEMORY, "CANCELLED": FailureReason.CANCELLED,
@@ -54,8 +57,9 @@ class SlurmPoller:
         self.task: Optional[asyncio.Task] = None
         self.sacct_available: Optional[bool] = None
         self.calls = {"squeue": 0, "sacct": 0}
+        #: the queue state of each followed job at the last squeue
+        self.queue_states: Dict[str, str] = {}
         self.interval = MIN_INTERVAL
-        self._observer = None
         self.query_timeout = 30.0
 
     # -- tracking ------------------------------------------------------------------
@@ -72,34 +76,12 @@ class SlurmPoller:
         return future
 
     def _watch(self, job):
-        try:
-            if self._observer is None:
-                from watchdog.observers import Observer
-
-                self._observer = Observer()
-                self._observer.daemon = True
-                self._observer.start()
-            from watchdog.events import FileSystemEventHandler
-
-            loop, wake = self.loop, self.wake
-            suffixes = (f"{job.name}.done", f"{job.name}.failed")
-
-            class Handler(FileSystemEventHandler):
-                def on_any_event(self, ev):
-                    path = str(getattr(ev, "dest_path", "") or ev.src_path)
-                    if path.endswith(suffixes):
-                        loop.call_soon_threadsafe(wake.set)
-
-            return self._observer.schedule(Handler(), str(job.path), recursive=False)
-        except Exception:  # noqa: BLE001 - polling still sees the markers
-            return None
+        """File events on the job's markers wake the poller (a normal end costs no
+        query)."""
+        return MarkerEvents.of_loop(self.loop).watch(job, self.wake.set)
 
     def _resolve(self, entry: Tracked, result: Tuple[int, Optional[str], Optional[str]]):
-        if entry.watch is not None and self._observer is not None:
-            try:
-                self._observer.unschedule(entry.watch)
-            except Exception:  # noqa: BLE001
-                pass
+        MarkerEvents.of_loop(self.loop).unwatch(entry.watch)
         if not entry.future.done():
             entry.future.set_result(result)
 
@@ -163,6 +145,7 @@ class SlurmPoller:
             if "|" in line:
                 sid, state = line.strip().split("|", 1)
                 active[sid] = state
+        self.queue_states = {sid: active.get(sid, "") for sid in ids}
         finished = [sid for sid in ids if active.get(sid, "") not in ACTIVE_STATES]
         # Jobs that ended normally since the last look have written their marker
         self._check_markers()
@@ -207,8 +190,6 @@ class SlurmPoller:
         return states
 
     def stop(self):
-        if self._observer is not None:
-            self._observer.stop()
         if self.task is not None:
             self.task.cancel()
 
