@@ -2,12 +2,15 @@
 
     python bench/run.py [--only NAME ...] [--skip-install] [--markdown FILE] [--slurm]
                         [--ours-python PATH] [--upstream-python PATH] [--side ours|upstream]
+                        [--before GIT_REVISION]
 
 Two virtual environments (never the project's dependencies):
 - /tmp/xpm-ours: this repository installed with pip, NOT editable (pip compiles the .pyc
   files, which matters on machines with PYTHONDONTWRITEBYTECODE=1); the dependencies are
   installed once, then the package alone is reinstalled at every run;
-- /tmp/xpm-upstream: `pip install experimaestro==2.7.0`.
+- /tmp/xpm-upstream: `pip install experimaestro==2.7.0`;
+- with --before REV, /tmp/xpm-before: this repository at revision REV (git archive),
+  installed the same way, as a third side (before/after a change, in one run).
 Each benchmark runs in a fresh temporary folder (outside the repository, so that the
 source tree is never imported by accident) and prints one JSON line on stdout.
 
@@ -31,6 +34,7 @@ BENCH = Path(__file__).parent.absolute()
 REPO = BENCH.parent
 OURS = Path("/tmp/xpm-ours")
 UPSTREAM = Path("/tmp/xpm-upstream")
+BEFORE = Path("/tmp/xpm-before")
 UPSTREAM_REQUIREMENT = "experimaestro==2.7.0"
 
 
@@ -105,6 +109,21 @@ def install_ours() -> Path:
         marker.touch()
     # This tree, not editable, dependencies untouched
     pip(python, "--force-reinstall", "--no-deps", str(REPO))
+    return python
+
+
+def install_before(revision: str) -> Path:
+    """This repository at `revision`, installed like ours (not editable)."""
+    python = make_venv(BEFORE)
+    with tempfile.TemporaryDirectory(prefix="xpm-before-") as tmp:
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", revision],
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        marker = BEFORE / ".deps-installed"
+        if not marker.exists():
+            pip(python, tmp)
+            marker.touch()
+        pip(python, "--force-reinstall", "--no-deps", tmp)
     return python
 
 
@@ -241,15 +260,18 @@ def main():
     parser.add_argument("--upstream-python", metavar="PATH")
     parser.add_argument("--side", choices=["ours", "upstream"],
                         help="run only one side")
+    parser.add_argument("--before", metavar="GIT_REVISION",
+                        help="also this revision of the repository, as the side 'before'")
     args = parser.parse_args()
 
     benches = select(args.only, args.slurm)
     sides = {}
-    for side, given, default, installer in (
-        ("ours", args.ours_python, OURS, install_ours),
-        ("upstream", args.upstream_python, UPSTREAM, install_upstream),
-    ):
-        if args.side and args.side != side:
+    candidates = [("ours", args.ours_python, OURS, install_ours),
+                  ("upstream", args.upstream_python, UPSTREAM, install_upstream)]
+    if args.before:
+        candidates.insert(1, ("before", None, BEFORE, lambda: install_before(args.before)))
+    for side, given, default, installer in candidates:
+        if args.side and side != "before" and args.side != side:
             continue
         if given:
             sides[side] = Path(given)
@@ -280,24 +302,30 @@ def main():
 
     # Table: one row per metric; ratio > 1 means ours is better
     ours_v, up_v = versions.get("ours", "?"), versions.get("upstream", "?")
-    lines = [
-        f"| benchmark | metric | better | ours ({ours_v}) | upstream ({up_v}) "
-        "| ours vs upstream (>1 = ours better) |",
-        "|---|---|---|---|---|---|",
-    ]
+    before = "before" in sides
+    head = f"| benchmark | metric | better | ours ({ours_v}) "
+    head += f"| before ({args.before}) " if before else ""
+    head += f"| upstream ({up_v}) | ours vs upstream (>1 = ours better) "
+    head += "| ours vs before |" if before else "|"
+    lines = [head, "|---" * (7 if before else 6) + "|"]
     for bench in benches:
         r = results[bench.name]
         for metric, higher in bench.metrics.items():
             a, b = value(r.get("ours"), metric), value(r.get("upstream"), metric)
             better = {True: "higher", False: "lower", None: "(info)"}[higher]
-            lines.append(f"| {bench.name} | {metric} | {better} | {fmt(a)} | {fmt(b)} "
-                         f"| {ratio(a, b, higher)} |")
+            row = f"| {bench.name} | {metric} | {better} | {fmt(a)} "
+            if before:
+                row += f"| {fmt(value(r.get('before'), metric))} "
+            row += f"| {fmt(b)} | {ratio(a, b, higher)} "
+            if before:
+                row += f"| {ratio(a, value(r.get('before'), metric), higher)} "
+            lines.append(row + "|")
     floor_python = next((p for p in sides.values() if p and p.exists()), None)
     for n in sorted({b.floor for b in benches if b.floor}):
         if floor_python:
             f = floor(n, floor_python)
             lines.append(f"| floor-{n} | seconds ({n} `python -c pass`, {os.cpu_count()} at "
-                         f"once) | lower | {fmt(f)} | | |")
+                         f"once) | lower | {fmt(f)} |" + " |" * (4 if before else 3))
     table = "\n".join(lines)
     print(table)
     if args.markdown:
