@@ -57,6 +57,64 @@ def test_the_scan_sees_imports_inside_functions():
     assert "fasteners" in [n for _, n in imported_modules(PACKAGE / "core" / "utils.py")]
 
 
+#: part of the package (a top-level module or package) -> the parts it may import, at
+#: any depth (docs/architecture.md: "The parts, and what each may import")
+MAY_IMPORT = {
+    "jobfolder": set(),
+    "processes": set(),
+    "checkers": set(),
+    "exceptions": set(),
+    "tokens": {"processes"},
+    "connectors": {"tokens", "processes"},
+    "core": {"checkers", "experimaestro"},  # (the package: its version)
+    "taskglobals": {"core"},
+    "run": {"core", "jobfolder", "taskglobals", "exceptions"},
+    "launchers": {"connectors", "tokens", "jobfolder", "processes",
+                  # the fork server preloads what its children (job processes) import
+                  "core", "run", "taskglobals"},
+    "launcherfinder": {"launchers", "settings"},
+    "scheduler": {"launchers", "tokens", "jobfolder", "processes", "actions", "settings",
+                  "core", "exceptions", "connectors", "taskglobals", "run"},
+}
+
+
+def _part(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "experimaestro"
+
+
+def imported_parts(path: Path):
+    """(line, part) of what a file imports of ours (``from experimaestro import run``
+    imports the part ``run``)."""
+    tree = ast.parse(path.read_text(), str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and not node.level \
+                and node.module == "experimaestro":
+            for alias in node.names:
+                module = PACKAGE / alias.name
+                if module.is_dir() or module.with_suffix(".py").exists():
+                    yield node.lineno, alias.name
+                else:
+                    yield node.lineno, "experimaestro"
+    for line, name in imported_modules(path):
+        if name and name.startswith("experimaestro."):
+            yield line, _part(name)
+
+
+def test_each_part_imports_only_what_is_below_it():
+    wrong = []
+    for part, allowed in MAY_IMPORT.items():
+        root = PACKAGE / part
+        files = sorted(root.rglob("*.py")) if root.is_dir() else [root.with_suffix(".py")]
+        for path in files:
+            for line, imported in imported_parts(path):
+                if imported != part and imported not in allowed:
+                    wrong.append(f"{path.relative_to(PACKAGE.parent)}:{line} imports"
+                                 f" {imported} (the part {part} may import: "
+                                 f"{', '.join(sorted(allowed)) or 'nothing of ours'})")
+    assert not wrong, "imports against the direction:\n" + "\n".join(wrong)
+
+
 def test_a_job_process_loads_no_scheduler():
     """What a job process imports (the job runner, every core module, a Prepare job's
     task) loads nothing of the scheduler, the launchers or the command line."""

@@ -4,6 +4,8 @@ import os
 from pathlib import Path
 from typing import Optional
 
+from experimaestro.tokens import CounterToken
+
 
 class LocalConnector:
     """Local file system and processes (``LocalConnector.instance()``)."""
@@ -28,6 +30,4 @@ class LocalConnector:
 
     def createtoken(self, name: str, total: int):
         """A counter token stored under this connector's folder."""
-        from experimaestro.scheduler.tokens import CounterToken
-
         return CounterToken(self.localpath / "tokens" / name, total)

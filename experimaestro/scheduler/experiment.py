@@ -117,7 +117,7 @@ class experiment:
 
     def token(self, name: str, count: int):
         """A counter token shared by every experiment of this workspace."""
-        from .tokens import CounterToken
+        from experimaestro.tokens import CounterToken
 
         token = self._tokens.get(name)
         if token is None:

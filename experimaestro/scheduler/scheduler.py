@@ -17,10 +17,10 @@ from experimaestro.core.information import iter_configs
 from experimaestro.jobfolder import FailureReason
 from experimaestro.launchers import LaunchError
 from experimaestro.launchers.handles import handle_for
+from experimaestro.tokens import TokenDependency, acquire_all, release_all
 
 from .jobs import Job, JobState
 from .workspace import RunMode, TransientMode
-from .tokens import TokenDependency, acquire_all, release_all
 
 logger = logging.getLogger("xpm.scheduler")
 

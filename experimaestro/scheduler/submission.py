@@ -10,7 +10,7 @@ from experimaestro.core.outputs import task_output
 from experimaestro.core.partial import partial_identifier
 from experimaestro.core.types import submit_hooks_of
 
-from .tokens import CounterToken
+from experimaestro.tokens import CounterToken
 
 
 class GenerationContext(ConfigWalkContext):
