@@ -47,6 +47,10 @@ class FailureReason(str, enum.Enum):
         return self.value
 
 
+#: the message of a job whose process is gone without a marker (FailureReason.LOST)
+LOST_MESSAGE = "the job process is gone and left no .done or .failed"
+
+
 class DiskState(NamedTuple):
     state: str  # "done", "failed", "running" (a pid file exists), "none"
     reason: Optional[str] = None

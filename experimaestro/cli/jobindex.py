@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
-from experimaestro.jobfolder import JobFolder, marker_name
+from experimaestro.jobfolder import LOST_MESSAGE, FailureReason, JobFolder, marker_name
 from experimaestro.launchers.handles import handle_for, queued_handles
 
 __all__ = ["JobInfo", "WorkspaceIndex", "JobLookupError", "human_size", "folder_size"]
@@ -31,8 +31,8 @@ class JobInfo:
         self.pid = disk.pid
         if self.state == "running" and not _pid_may_live(self.pid):
             # The process ended without writing a marker (killed, or its machine died)
-            self.state, self.reason = "failed", "lost"
-            self.message = "the job process is gone and left no .done or .failed"
+            self.state, self.reason = "failed", FailureReason.LOST.value
+            self.message = LOST_MESSAGE
         elif self.state == "none":
             self.state = "pending"
         try:

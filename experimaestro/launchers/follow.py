@@ -6,7 +6,7 @@ import asyncio
 import logging
 from typing import Dict, Optional
 
-from experimaestro.jobfolder import FailureReason
+from experimaestro.jobfolder import LOST_MESSAGE, FailureReason
 
 from . import LauncherProcess
 from .handles import handle_for
@@ -142,6 +142,7 @@ class MarkerFollower(LauncherProcess):
         disk = folder.state()  # it may have written its marker just before leaving
         if disk.state in ("done", "failed"):
             return 0 if disk.state == "done" else 1
-        self.end_reason = FailureReason.KILLED
-        self.end_message = "the process running the job died without a marker"
+        # (not our child: how it ended is unknown)
+        self.end_reason = FailureReason.LOST
+        self.end_message = LOST_MESSAGE
         return -1

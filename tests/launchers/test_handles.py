@@ -121,3 +121,37 @@ def test_queued_handles_asks_each_kind_once():
     handles = [handle_for({"type": "remote-test", "pid": p}) for p in ("waiting", "running")]
     local = handle_for({"type": "local", "pid": 1})
     assert queued_handles(handles + [local]) == {handles[0]}
+
+
+def test_a_followed_process_gone_without_a_marker_is_lost(tmp_path):
+    """A job whose recorded local process (not a child of this driver) dies without a
+    marker: the driver cannot know how it ended, and records it as lost."""
+    import pytest
+
+    from experimaestro import FailedExperiment
+
+    task = Add.C(x=43)
+    type_id = str(Add.__xpmtype__.identifier)
+    folder = JobFolder(tmp_path / "jobs" / type_id / identifier_of(task).hex(),
+                       marker_name(type_id))
+    folder.path.mkdir(parents=True)
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"],
+                               start_new_session=True)
+    folder.pid.write_text(json.dumps({"type": "local", "pid": process.pid}))
+    try:
+        with pytest.raises(FailedExperiment) as info:
+            with experiment(tmp_path, "lost"):
+                task.submit()
+                job = task.__xpm__.job
+                deadline = time.time() + 30
+                while job.run.process is None and time.time() < deadline:
+                    time.sleep(0.05)
+                assert job.attached
+                process.kill()
+                process.wait()
+    finally:
+        process.kill()
+    assert f"{job.relpath} [lost] the job process is gone" in str(info.value)
+    record = json.loads(folder.failed.read_text())
+    assert record["reason"] == "lost"
+    assert executions(job.path) == 0
