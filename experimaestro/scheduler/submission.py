@@ -105,6 +105,7 @@ def submit_task(task, *, workspace=None, launcher=None, run_mode=None, init_task
             return existing.output
     # The launcher is resolved here, once: submit hooks see the one that runs the job
     job.launcher = _launcher_of(job, xp)
+    _notify_launcher(job)
     _run_submit_hooks(task, job, job.launcher)
     xpm.job = job
     context = GenerationContext(job)
@@ -153,6 +154,17 @@ def _launcher_of(job, xp):
     from experimaestro.launchers.direct import DirectLauncher
 
     return DirectLauncher()
+
+
+def _notify_launcher(job):
+    """The launcher's onSubmit (2.x: e.g. to add token dependencies to the job)."""
+    try:
+        job.launcher.onSubmit(job)
+    except Exception as e:
+        raise RuntimeError(
+            f"{job.launcher!r}.onSubmit failed for {job.relpath}: {type(e).__name__}: {e}"
+            " (nothing was written for this job)"
+        ) from e
 
 
 def _own_configs(task):

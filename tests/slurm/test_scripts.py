@@ -12,7 +12,9 @@ from experimaestro.scheduler.workspace import Workspace
 from xpm_fixtures.tasks import Add
 
 GOLDEN = Path(__file__).parent / "golden"
-ENV = {"XPM_PYTHONPATH": "/project", "MY_VAR": "a value with spaces"}
+#: what SlurmLauncher.environment() gives (launcher info: the Slurm end time in the job)
+ENV = {"XPM_PYTHONPATH": "/project", "MY_VAR": "a value with spaces",
+       "XPM_LAUNCHER_INFO": "experimaestro.launchers.slurm.info:SlurmInfo"}
 OPTIONS = SlurmOptions(partition="gpu", time="4:00:00", gpus_per_node=2, mem="32G",
                        signal="USR1@120").args()
 
@@ -82,6 +84,9 @@ def test_launcher_surface():
     launcher = SlurmLauncher(binpath="/opt/slurm/bin")
     assert launcher.key["binpath"] == "/opt/slurm/bin"
     assert launcher.max_concurrent() is None
+    assert "SlurmInfo" in launcher.launcher_info_code()
+    env = launcher.environment(_job(), inherited=False)
+    assert env["XPM_LAUNCHER_INFO"] == "experimaestro.launchers.slurm.info:SlurmInfo"
 
 
 def test_parse_time_limit():

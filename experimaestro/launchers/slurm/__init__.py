@@ -14,7 +14,7 @@ from ..handles import ProcessHandle
 from .commands import SlurmCommandError, run_command
 from .options import SlurmOptions, format_time
 from .poller import QUEUED_STATES, SlurmPoller
-from .script import array_script, job_script
+from .script import LAUNCHER_INFO, array_script, job_script
 
 __all__ = ["SlurmLauncher", "SlurmOptions", "format_time", "SlurmProcess", "SlurmHandle"]
 
@@ -79,6 +79,8 @@ class SlurmLauncher(Launcher):
     :param query_timeout: a status query that takes longer is abandoned (and retried later)
     """
 
+    launcher_info = LAUNCHER_INFO
+
     def __init__(self, *, connector=None, options: Optional[SlurmOptions] = None,
                  interval: float = 60, main=None, launcherenv: Optional[Dict[str, str]] = None,
                  binpath: str = "/usr/bin", priority: float = 0, array: bool = True,
@@ -138,6 +140,10 @@ class SlurmLauncher(Launcher):
 
     def _python(self) -> str:
         return self.main or sys.executable
+
+    def scriptbuilder(self):
+        """Writes the job's sbatch script (``builder(job) -> path``)."""
+        return lambda job: self._write_job_script(job, self._environment(job))
 
     def _write_job_script(self, job, env) -> Path:
         path = job.path / f"{job.name}.sh"
