@@ -81,7 +81,8 @@ def walk(roots, *, fields: str = "declared", reverse: bool = False,
       ``"set"``, in the order their values were set (defaults first, see initplan.py);
     - `reverse`: the children of each configuration (and the roots) from the last one,
       as a walk that pops its children from a stack;
-    - `containers`: the types looked inside for configurations;
+    - `containers`: the types looked inside for configurations (a tuple, among
+      :data:`CONTAINERS`);
     - `init_tasks`, `producers`, `dependencies`: also walk to the init tasks, to the task
       that produced an output, to the configurations given to ``add_dependencies``;
     - `stop_tags`: leave out the fields and init tasks marked with ``stop_tags(...)``;

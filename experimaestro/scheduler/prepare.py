@@ -24,13 +24,13 @@ __all__ = ["PrepareTask", "prepare_targets", "run_preparation", "submit_prepare"
 
 def prepare_targets(task) -> List:
     """The Prepare configurations a job must have prepared in-process: those held by the
-    task (also inside other Prepares), not those inside other tasks — init tasks
-    included, as in 2.x — or task outputs (their own job needed them), nor those
-    submitted as jobs."""
+    task (also inside other Prepares), not those inside other tasks (init tasks too, as
+    in 2.x) or task outputs (their own job needed them), nor those submitted as jobs."""
 
     def skip(cfg):
         return cfg is not task and (is_task(cfg) or is_output(cfg))
 
+    # (in the order of a stack walk, the order the preparations run in)
     return [cfg for cfg in walk(task, fields="set", reverse=True, skip=skip)
             if cfg is not task and isinstance(cfg, Prepare)
             and cfg.__xpm__.prepare_job is None]

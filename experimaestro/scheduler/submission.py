@@ -156,7 +156,8 @@ def _launcher_of(job, xp):
 
 def _own_configs(task):
     """The task and the configurations it holds, each once (another task held as a
-    parameter is yielded, but not what it holds: it has its own job)."""
+    parameter is yielded, but not what it holds: it has its own job). In the order of a
+    stack walk: the order the hooks run in."""
     return walk(task, fields="set", reverse=True,
                 stop=lambda cfg: cfg is not task and is_task(cfg))
 
