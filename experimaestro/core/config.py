@@ -14,7 +14,7 @@ from . import hooks
 from .arguments import MISSING
 from .errors import ValidationError
 from .identifier import identifier_of
-from .information import ConfigInformation, iter_configs, unknown_field_error
+from .information import ConfigInformation, unknown_field_error
 from .taskglobals import Env
 
 __all__ = [
@@ -649,10 +649,6 @@ def copyconfig(config, **kwargs):
     for k, v in kwargs.items():
         new.__xpm__.set_by_name(k, v)
     return new
-
-
-def configs_below(value):
-    return list(iter_configs(value))
 
 
 __all__ += ["setmeta", "sealed_set", "copyconfig", "ValidationError", "MISSING",

@@ -4,6 +4,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Optional, Union
 
+from .walk import is_output, is_submitted, walk
+
 __all__ = ["ConfigWalkContext", "PathGenerator", "pathgenerator", "generate_paths"]
 
 
@@ -99,40 +101,29 @@ def pathgenerator_marker_default(marker) -> Optional[PathGenerator]:
 def generate_paths(root, context) -> None:
     """Fill the unset PathGenerator fields of `root` and of the configurations it holds.
 
-    The walk goes depth first, in the order the fields are declared; a configuration
-    reached twice generates its paths at its first position. Submitted tasks (they have
-    their own job folder) and task outputs are skipped; as in 2.x, an unsubmitted task
-    held as a parameter gets its paths here.
+    The walk goes depth first, in the order the fields are declared, through lists and
+    dicts; a configuration reached twice generates its paths at its first position.
+    Submitted tasks (they have their own job folder) and task outputs are skipped; as in
+    2.x, an unsubmitted task held as a parameter gets its paths here.
     """
-    seen = set()
 
-    def visit(cfg):
-        if id(cfg) in seen:
-            return
-        seen.add(id(cfg))
-        xpm = cfg.__xpm__
-        values = xpm.values
-        for name, arg in xpm.xpmtype.arguments.items():
-            if arg.generator is not None and values.get(name) is None:
-                values[name] = arg.generator(context, cfg)
-        for name in xpm.xpmtype.arguments:
-            value = values.get(name)
-            if isinstance(value, (list, dict)) or getattr(value, "__xpm__", None) is not None:
-                with context.push(name):
-                    walk(value)
+    def skip(cfg):
+        return cfg is not root and (is_submitted(cfg) or is_output(cfg))
 
-    def walk(value):
-        xpm = getattr(value, "__xpm__", None)
-        if xpm is not None:
-            if xpm.job is None and xpm.task is None and not xpm.submitted:
-                visit(value)
-        elif isinstance(value, list):
-            for i, v in enumerate(value):
-                with context.push(str(i)):
-                    walk(v)
-        elif isinstance(value, dict):
-            for k, v in value.items():
-                with context.push(str(k)):
-                    walk(v)
-
-    visit(root)
+    # As nested push(<field>), push(<position or key>)... would: out/<field>/<key>/...
+    base = getattr(context, "_configpath", None)
+    out = Path("out") if base is None else base
+    try:
+        for cfg, path in walk(root, containers=(list, dict), skip=skip, paths=True):
+            xpm = cfg.__xpm__
+            values = xpm.values
+            entered = False
+            for name, arg in xpm.xpmtype.arguments.items():
+                if arg.generator is not None and values.get(name) is None:
+                    if not entered:
+                        parts = [str(k) for step in path for k in step[1:]]
+                        context._configpath = out.joinpath(*parts) if parts else base
+                        entered = True
+                    values[name] = arg.generator(context, cfg)
+    finally:
+        context._configpath = base

@@ -4,8 +4,9 @@ from weakref import ref as weakref
 
 from .arguments import CONSTANT, MISSING
 from .errors import Invalid, SealedError, ValidationError
+from .walk import FIELD, SET_MEMBER, walk
 
-__all__ = ["ConfigInformation", "TaggedValue", "iter_configs"]
+__all__ = ["ConfigInformation", "TaggedValue", "check_graph"]
 
 
 class TaggedValue:
@@ -213,34 +214,8 @@ def unknown_field_error(xpmtype, name: str) -> ValidationError:
     return ValidationError(msg)
 
 
-def iter_configs(value):
-    """The configurations directly inside a value (lists, dicts, sets, tuples)."""
-    if getattr(value, "__xpm__", None) is not None:
-        yield value
-    elif isinstance(value, (list, tuple, set, frozenset)):
-        for v in value:
-            yield from iter_configs(v)
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from iter_configs(v)
-
-
-def _children_with_paths(value, path):
-    if getattr(value, "__xpm__", None) is not None:
-        yield path, value
-    elif isinstance(value, (list, tuple)):
-        for i, v in enumerate(value):
-            yield from _children_with_paths(v, f"{path}[{i}]")
-    elif isinstance(value, (set, frozenset)):
-        for v in value:
-            yield from _children_with_paths(v, f"{path}{{}}")
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            yield from _children_with_paths(v, f"{path}[{k!r}]")
-
-
 def check_graph(root) -> list:
-    """Check every unsealed config reachable from root.
+    """Check every unsealed config reachable from root (init tasks included).
 
     Returns the configs visited; raises ValidationError listing all missing required
     parameters and invalid values, with their paths (``Learner.model.layers[2]``).
@@ -248,23 +223,17 @@ def check_graph(root) -> list:
     missing = []
     invalid = []
     visited = []
-    seen = set()
-    stack = [(type(root).__xpm_user_class__.__qualname__, root)]
-    while stack:
-        path, cfg = stack.pop()
-        if id(cfg) in seen:
-            continue
-        seen.add(id(cfg))
-        xpm = cfg.__xpm__
-        if xpm.sealed:
-            continue
+    # Sealed configs were checked when they were sealed. The order is that of a stack
+    # (last field first): user __validate__ hooks run in its reverse, children first.
+    for cfg, path in walk(root, init_tasks=True, reverse=True, skip=_is_sealed, paths=True):
         visited.append((path, cfg))
+        xpm = cfg.__xpm__
         values = xpm.values
         for name, arg in xpm.xpmtype.arguments.items():
             value = values.get(name, MISSING)
             if value is MISSING:
                 if arg.required:
-                    missing.append(f"{path}.{name}")
+                    missing.append((path, name))
                 continue
             if value is None:
                 continue
@@ -273,27 +242,54 @@ def check_graph(root) -> list:
                 if arg.checker is not None and not arg.checker.check(value):
                     raise Invalid(str(arg.checker), value)
             except Invalid as e:
-                invalid.append(e.message(f"{path}.{name}"))
-            for child_path, child in _children_with_paths(value, f"{path}.{name}"):
-                stack.append((child_path, child))
-        for t in xpm.init_tasks or ():
-            stack.append((f"{path}<init task {type(t).__xpm_user_class__.__qualname__}>", t))
+                invalid.append((path, name, e))
+    if missing or invalid:
+        raise _graph_error(root, visited, missing, invalid)
+    _run_validate_hooks(root, visited)
+    return [cfg for _, cfg in visited]
+
+
+def _is_sealed(cfg) -> bool:
+    return cfg.__xpm__.sealed
+
+
+def _graph_error(root, visited, missing, invalid) -> ValidationError:
+    configs = dict(visited)
     problems = []
     if missing:
-        problems.append(
-            "missing required parameter(s): " + ", ".join(sorted(missing))
-        )
-    problems.extend(invalid)
-    if problems:
-        raise ValidationError("; ".join(problems))
-    # User validation hooks, children first; any error is reported with the config's path
+        problems.append("missing required parameter(s): " + ", ".join(
+            sorted(f"{_path_text(root, path, configs)}.{name}" for path, name in missing)))
+    problems.extend(e.message(f"{_path_text(root, path, configs)}.{name}")
+                    for path, name, e in invalid)
+    return ValidationError("; ".join(problems))
+
+
+def _run_validate_hooks(root, visited):
+    """User validation hooks, children first; an error is reported with the path of its
+    config."""
+    configs = None
     for path, cfg in reversed(visited):
         hook = getattr(cfg, "__validate__", None)
         if hook is not None:
             try:
                 hook()
             except Exception as exc:
+                configs = dict(visited) if configs is None else configs
                 cls = type(cfg).__xpm_user_class__.__qualname__
-                where = "" if path == cls else f"{path}: "
+                text = _path_text(root, path, configs)
+                where = "" if text == cls else f"{text}: "
                 raise ValidationError(f"{where}{cls}.__validate__ failed: {exc}") from exc
-    return [cfg for _, cfg in visited]
+
+
+def _path_text(root, path, configs) -> str:
+    """``Learner.model.layers[2]``, ``Learner<init task Init>.x``, ``A.items{}``
+    (`configs`: path -> config, for the class names of init tasks)."""
+    text = type(root).__xpm_user_class__.__qualname__
+    for i, step in enumerate(path):
+        if step[0] == FIELD:
+            text += "." + step[1] + "".join(
+                "{}" if s is SET_MEMBER else f"[{s!r}]" for s in step[2:])
+        else:  # an init task, the only other step of this walk
+            task = configs[path[: i + 1]]
+            text += f"<init task {type(task).__xpm_user_class__.__qualname__}>"
+    return text

@@ -5,6 +5,8 @@ driver (``watch_output``) from a path, a method name and JSON arguments."""
 import json
 from typing import Callable, Iterator, List, Optional, Tuple, TypeVar, Union
 
+from .walk import configs_in
+
 T = TypeVar("T")
 
 #: Type of the ``dep`` argument of ``task_outputs`` (marks a config as a task output)
@@ -16,10 +18,9 @@ def dependent_marker(task, dynamic: bool = False) -> Callable:
 
     Dynamic outputs exist when the running task announces them: the configurations that
     use them do not wait for the task to end."""
-    from .information import iter_configs
 
     def dep(value):
-        for cfg in iter_configs(value):
+        for cfg in configs_in(value):
             xpm = cfg.__xpm__
             if xpm.task is None:
                 xpm.task = task
@@ -48,9 +49,7 @@ def task_output(task, add_action=None):
 
 
 def _seal_outputs(task, out):
-    from .information import iter_configs
-
-    for cfg in iter_configs(out):
+    for cfg in configs_in(out):
         if cfg.__xpm__.task is task:
             cfg.seal()
 

@@ -2,7 +2,8 @@
 
 import warnings
 
-from .information import TaggedValue, iter_configs
+from .information import TaggedValue
+from .walk import walk
 
 __all__ = ["tag", "tags", "tagspath", "TagDict", "stop_tags", "collect_tags"]
 
@@ -22,29 +23,15 @@ def tag(value):
 def collect_tags(root) -> TagDict:
     """Tags of root and of every configuration below it (closer ones win)."""
     found: list = []
-    seen = set()
-
-    def walk(cfg, depth):
-        if id(cfg) in seen:
-            return
-        seen.add(id(cfg))
-        xpm = cfg.__xpm__
-        if xpm._tags:
-            for k, v in xpm._tags.items():
+    # Fields in the order their values were set; outputs lead to the task that made
+    # them; a config reached twice counts at the depth where the walk first meets it
+    for cfg, path in walk(root, fields="set", init_tasks=True, producers=True,
+                          stop_tags=True, paths=True):
+        tags = cfg.__xpm__._tags
+        if tags:
+            depth = len(path)
+            for k, v in tags.items():
                 found.append((depth, k, v))
-        stopped = xpm.stop_tags or ()
-        for name, value in xpm.values.items():
-            if name not in stopped:
-                for child in iter_configs(value):
-                    walk(child, depth + 1)
-        stopped_init = xpm.stop_tags_init or ()
-        for init_task in xpm.init_tasks or ():
-            if id(init_task) not in stopped_init:
-                walk(init_task, depth + 1)
-        if xpm.task is not None:
-            walk(xpm.task, depth + 1)
-
-    walk(root, 0)
     result = TagDict()
     depth_of = {}
     for depth, k, v in found:

@@ -13,9 +13,9 @@
 import logging
 from typing import List
 
-from experimaestro.core.information import iter_configs
 from experimaestro.core.prepare import Prepare, PrepareTask  # (params.json of earlier
 # versions name this module for PrepareTask)
+from experimaestro.core.walk import is_output, is_task, walk
 
 logger = logging.getLogger("xpm.prepare")
 
@@ -24,26 +24,16 @@ __all__ = ["PrepareTask", "prepare_targets", "run_preparation", "submit_prepare"
 
 def prepare_targets(task) -> List:
     """The Prepare configurations a job must have prepared in-process: those held by the
-    task and its init tasks (also inside other Prepares), not those inside other tasks or
-    task outputs (their own job needed them), nor those submitted as jobs."""
-    found = []
-    seen = set()
-    todo = [task, *(task.__xpm__.init_tasks or ())]
-    while todo:
-        cfg = todo.pop()
-        if id(cfg) in seen:
-            continue
-        seen.add(id(cfg))
-        xpm = cfg.__xpm__
-        if cfg is not task:
-            if xpm.xpmtype.task or xpm.task is not None:
-                continue
-            if isinstance(cfg, Prepare) and xpm.prepare_job is None:
-                found.append(cfg)
-        for value in xpm.values.values():
-            if value is not None:
-                todo.extend(iter_configs(value))
-    return found
+    task (also inside other Prepares), not those inside other tasks (init tasks too, as
+    in 2.x) or task outputs (their own job needed them), nor those submitted as jobs."""
+
+    def skip(cfg):
+        return cfg is not task and (is_task(cfg) or is_output(cfg))
+
+    # (in the order of a stack walk, the order the preparations run in)
+    return [cfg for cfg in walk(task, fields="set", reverse=True, skip=skip)
+            if cfg is not task and isinstance(cfg, Prepare)
+            and cfg.__xpm__.prepare_job is None]
 
 
 def run_preparation(cfg) -> None:

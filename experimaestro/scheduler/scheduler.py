@@ -13,7 +13,7 @@ import time
 from typing import Dict, List, Optional
 
 from experimaestro.core.config import ResumableTask
-from experimaestro.core.information import iter_configs
+from experimaestro.core.walk import walk
 from experimaestro.jobfolder import FailureReason
 from experimaestro.launchers import LaunchError
 from experimaestro.launchers.handles import handle_for
@@ -175,30 +175,29 @@ class Scheduler:
 
     def _dependencies(self, job: Job) -> List[Job]:
         """Jobs of the submitted tasks found in the parameters (not inside other tasks)."""
-        found: Dict[int, Job] = {}
-        seen = set()
-        todo = [job.config, *(job.config.__xpm__.init_tasks or [])]
-        while todo:
-            cfg = todo.pop()
-            if id(cfg) in seen:
-                continue
-            seen.add(id(cfg))
+        root = job.config
+
+        def producer_job(cfg):
+            # (a dynamic output exists once announced: no need to wait for its task)
             xpm = cfg.__xpm__
-            if cfg is not job.config and not xpm.dynamic_output:
-                # (a dynamic output exists once announced: no need to wait for its task)
-                producer = xpm.task if xpm.task is not None else (cfg if xpm.job else None)
-                if producer is not None and producer.__xpm__.job is not None:
-                    dep = producer.__xpm__.job
-                    found[id(dep)] = dep
-                    continue
+            if cfg is root or xpm.dynamic_output:
+                return None
+            producer = xpm.task if xpm.task is not None else (cfg if xpm.job else None)
+            return None if producer is None else producer.__xpm__.job
+
+        found: Dict[int, Job] = {}
+        for cfg in walk([root, *(root.__xpm__.init_tasks or [])], fields="set",
+                        reverse=True, dependencies=True,
+                        stop=lambda cfg: producer_job(cfg) is not None):
+            dep = producer_job(cfg)
+            if dep is not None:
+                found[id(dep)] = dep
+                continue
+            xpm = cfg.__xpm__
             if xpm.prepare_job is not None and xpm.prepare_job is not job:
                 found[id(xpm.prepare_job)] = xpm.prepare_job  # a Prepare run as a job
-            for value in xpm.values.values():
-                todo.extend(iter_configs(value))
             for extra in xpm.dependencies or ():
-                if getattr(extra, "__xpm__", None) is not None:
-                    todo.append(extra)
-                elif isinstance(extra, Job):
+                if isinstance(extra, Job):
                     found[id(extra)] = extra
         return list(found.values())
 

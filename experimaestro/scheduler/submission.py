@@ -5,10 +5,11 @@ from pathlib import Path
 from experimaestro.core.config import LightweightTask, Task
 from experimaestro.core.generators import ConfigWalkContext, generate_paths
 from experimaestro.core.identifier import identifier_of
-from experimaestro.core.information import TaggedValue, iter_configs
+from experimaestro.core.information import TaggedValue
 from experimaestro.core.outputs import task_output
 from experimaestro.core.partial import partial_identifier
 from experimaestro.core.types import submit_hooks_of
+from experimaestro.core.walk import is_task, walk
 
 from experimaestro.tokens import CounterToken
 
@@ -169,20 +170,10 @@ def _notify_launcher(job):
 
 def _own_configs(task):
     """The task and the configurations it holds, each once (another task held as a
-    parameter is yielded, but not what it holds: it has its own job)."""
-    seen = set()
-    todo = [task]
-    while todo:
-        cfg = todo.pop()
-        if id(cfg) in seen:
-            continue
-        seen.add(id(cfg))
-        yield cfg
-        if cfg is not task and cfg.__xpm__.xpmtype.task:
-            continue
-        for value in cfg.__xpm__.values.values():
-            if value is not None:
-                todo.extend(iter_configs(value))
+    parameter is yielded, but not what it holds: it has its own job). In the order of a
+    stack walk: the order the hooks run in."""
+    return walk(task, fields="set", reverse=True,
+                stop=lambda cfg: cfg is not task and is_task(cfg))
 
 
 def _run_submit_hooks(task, job, launcher):

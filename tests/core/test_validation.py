@@ -13,6 +13,7 @@ from experimaestro import (
     Config,
     Constant,
     IdentifierError,
+    LightweightTask,
     Meta,
     Param,
     Task,
@@ -182,6 +183,28 @@ def test_missing_parameters_inside_lists_and_dicts():
     with pytest.raises(ValidationError, match=r"^missing required parameter\(s\):"
                        r" Holder\.by_name\['b'\]\.size$"):
         Holder.C(by_name={"a": Layer.C(size=1), "b": Layer.C()}).seal()
+
+
+class Warmup(LightweightTask):
+    layer: Param[Layer]
+
+    def execute(self):
+        pass
+
+
+class Train(Task):
+    model: Param[Model]
+
+    def execute(self):
+        pass
+
+
+def test_missing_parameters_inside_init_tasks_name_the_init_task():
+    task = Train.C(model=Model.C(layers=[]))
+    task.__xpm__.init_tasks = [Warmup.C(layer=Layer.C())]  # (what submit(init_tasks=) sets)
+    with pytest.raises(ValidationError, match=r"^missing required parameter\(s\):"
+                       r" Train<init task Warmup>\.layer\.size$"):
+        task.seal()
 
 
 def test_value_changed_in_place_is_checked_at_seal():
