@@ -346,8 +346,9 @@ def test_chaos(tmp_path, seed):
 
 
 def _check(chaos: Chaos, final: subprocess.Popen):
-    jobs = {name: Path(p) for name, p in
-            json.loads((chaos.ledgers / "jobs.json").read_text()).items()}
+    jobs_json = chaos.ledgers / "jobs.json"
+    assert jobs_json.exists(), chaos.report("no driver submitted all the tasks")
+    jobs = {name: Path(p) for name, p in json.loads(jobs_json.read_text()).items()}
     assert sorted(jobs) == sorted(GRAPH), chaos.report("jobs.json does not list the graph")
     relpath = {name: f"jobs/{p.parent.name}/{p.name}" for name, p in jobs.items()}
     folders = {p for p in chaos.ws.glob("jobs/*/*") if p.is_dir()}
