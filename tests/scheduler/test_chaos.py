@@ -436,4 +436,8 @@ def _check(chaos: Chaos, final: subprocess.Popen):
     while _marked(chaos.marker) and time.monotonic() < deadline:
         time.sleep(0.2)
     left = _marked(chaos.marker)
-    assert not left, report(f"processes left (pid: state, ppid, command): {left}")
+    servers = {p: v for p, v in left.items() if "launchers.forkserver" in v[2]
+               and v[1] not in left}  # (a forked job keeps the server's command line)
+    assert not left, report(
+        f"processes left (pid: state, ppid, command): {left}; among them, fork servers"
+        f" whose driver is gone: {sorted(servers)}")

@@ -1,8 +1,10 @@
 """Faults: killed jobs, killed drivers, two drivers racing on the same jobs."""
 
+import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -264,9 +266,6 @@ def test_job_killed_with_its_driver_runs_again_after_a_quick_restart(tmp_path):
            " sending a request and reading the answer, the fork server crashes with a"
            " BrokenPipeError traceback (serve() -> _send()) instead of leaving quietly")
 def test_fork_server_leaves_quietly_when_its_driver_is_gone(tmp_path):
-    import json
-    import sys
-
     server = subprocess.Popen([sys.executable, "-m", "experimaestro.launchers.forkserver"],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, start_new_session=True)
