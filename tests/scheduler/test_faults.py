@@ -1,8 +1,10 @@
 """Faults: killed jobs, killed drivers, two drivers racing on the same jobs."""
 
+import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -256,3 +258,28 @@ def test_job_killed_with_its_driver_runs_again_after_a_quick_restart(tmp_path):
         for process in (first, second):
             if process is not None and process.poll() is None:
                 process.kill()
+
+
+@pytest.mark.xfail(
+    strict=True, raises=AssertionError,
+    reason="bug (found by tests/scheduler/test_chaos.py): when the driver dies between"
+           " sending a request and reading the answer, the fork server crashes with a"
+           " BrokenPipeError traceback (serve() -> _send()) instead of leaving quietly")
+def test_fork_server_leaves_quietly_when_its_driver_is_gone(tmp_path):
+    server = subprocess.Popen([sys.executable, "-m", "experimaestro.launchers.forkserver"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        server.stdout.close()  # the driver is gone: nobody reads the answers any more
+        request = {"id": 1, "jobdir": str(tmp_path / "missing"),
+                   "stdout": str(tmp_path / "job.out"), "stderr": str(tmp_path / "job.err"),
+                   "env": dict(os.environ)}
+        server.stdin.write((json.dumps(request) + "\n").encode())
+        server.stdin.close()  # (closed with the driver too)
+        err = server.stderr.read().decode()  # until the server exits
+        server.wait(timeout=30)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    assert "Traceback" not in err and server.returncode == 0, (server.returncode, err)
