@@ -45,6 +45,8 @@ class DirectLauncher(Launcher):
         self.max_jobs = max_jobs
         self.fork = (os.environ.get("XPM_NO_FORK", "") in ("", "0")) if fork is None else fork
         self._clients = {}
+        #: one start of the fork server at a time per loop (jobs launched together)
+        self._starting = {}
 
     def max_concurrent(self) -> Optional[int]:
         if self.max_jobs is not None:
@@ -72,18 +74,24 @@ class DirectLauncher(Launcher):
         from .forkserver import needs_fresh_process
 
         loop = asyncio.get_running_loop()
-        client = self._clients.get(loop)
-        if client is None or not client.alive:
-            server_env = dict(os.environ)
-            server_env["XPM_PYTHONPATH"] = env["XPM_PYTHONPATH"]
-            client = ForkClient(server_env)
-            self._clients[loop] = client
-            await client.start()
+        # The jobs launched while the server starts wait for it instead of each starting
+        # their own (a client is alive only once its process runs)
+        async with self._starting.setdefault(loop, asyncio.Lock()):
+            client = self._clients.get(loop)
+            if client is None or not client.alive:
+                if client is not None:
+                    await client.close()
+                server_env = dict(os.environ)
+                server_env["XPM_PYTHONPATH"] = env["XPM_PYTHONPATH"]
+                client = ForkClient(server_env)
+                self._clients[loop] = client
+                await client.start()
         if needs_fresh_process(env, client.env):
             return None
         return client
 
     async def close(self):
+        self._starting.pop(asyncio.get_running_loop(), None)
         client = self._clients.pop(asyncio.get_running_loop(), None)
         if client is not None:
             await client.close()

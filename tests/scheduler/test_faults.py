@@ -260,11 +260,6 @@ def test_job_killed_with_its_driver_runs_again_after_a_quick_restart(tmp_path):
                 process.kill()
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason="bug (found by tests/scheduler/test_chaos.py): when the driver dies between"
-           " sending a request and reading the answer, the fork server crashes with a"
-           " BrokenPipeError traceback (serve() -> _send()) instead of leaving quietly")
 def test_fork_server_leaves_quietly_when_its_driver_is_gone(tmp_path):
     server = subprocess.Popen([sys.executable, "-m", "experimaestro.launchers.forkserver"],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,

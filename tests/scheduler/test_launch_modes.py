@@ -9,7 +9,6 @@ import json
 import os
 import sys
 
-import pytest
 
 from experimaestro import experiment
 from experimaestro.launchers.direct import DirectLauncher
@@ -56,12 +55,6 @@ def test_startup_variable_needs_a_fresh_interpreter(tmp_path, monkeypatch):
     assert info["hashseed"] == "123"
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason="bug (found by tests/scheduler/test_chaos.py): DirectLauncher._client starts a"
-           " new fork server for each job launched while the first server is starting"
-           " (ForkClient.alive is False until create_subprocess_exec returns); the lost"
-           " servers are never closed and live as long as the driver")
 def test_jobs_launched_at_once_share_one_fork_server():
     launcher = DirectLauncher(fork=True)
     env = dict(os.environ, XPM_PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
