@@ -10,6 +10,7 @@ import click
 
 from experimaestro.exceptions import FailedExperiment, HandledException
 
+from .compat_options import apply_compat_options, compat_options
 from .helper import ExperimentCallable, ExperimentHelper
 
 __all__ = ["experiments_cli", "ExperimentHelper", "ExperimentCallable"]
@@ -63,11 +64,13 @@ def _debug(ctx, own: bool) -> bool:
               help="The module defining run(helper, cfg) (overrides `module:`)")
 @click.option("--show", is_flag=True, help="Print the merged configuration and exit")
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logs")
+@compat_options
 @click.argument("yaml_file", metavar="YAML_FILE", type=click.Path(dir_okay=False))
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 @click.pass_context
 def experiments_cli(ctx, workdir, workspace, run_mode, overrides, pre_yaml, post_yaml, env,
-                    xpm_config_dir, xp_file, module_name, show, debug, yaml_file, args):
+                    xpm_config_dir, xp_file, module_name, show, debug, yaml_file, args,
+                    **monitoring):
     """Run the experiment described by YAML_FILE.
 
     The YAML file names the Python file (`file:`, default `experiment`) or module
@@ -80,6 +83,7 @@ def experiments_cli(ctx, workdir, workspace, run_mode, overrides, pre_yaml, post
     debug = _debug(ctx, debug)
     if debug:
         logging.getLogger().setLevel(logging.DEBUG)
+    apply_compat_options(lambda text: click.echo(f"Warning: {text}", err=True), **monitoring)
     try:
         code = _main(workdir, workspace, run_mode, overrides, pre_yaml, post_yaml, env,
                      xpm_config_dir, xp_file, module_name, show, yaml_file, args)

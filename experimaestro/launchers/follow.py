@@ -3,7 +3,9 @@ per event loop, shared by everyone waiting), and the process of a job that anoth
 process started, which ends with a marker or when nobody runs the job any more."""
 
 import asyncio
+import importlib
 import logging
+import os
 from typing import Dict, Optional
 
 from experimaestro.jobfolder import LOST_MESSAGE, FailureReason
@@ -14,6 +16,45 @@ from .handles import handle_for
 logger = logging.getLogger("xpm.launchers")
 
 POLL_MIN, POLL_MAX = 0.5, 5.0
+
+#: XPM_WATCHER (run-experiment --watcher) -> the watchdog observer ("module:Class")
+OBSERVERS = {
+    "inotify": "watchdog.observers.inotify:InotifyObserver",
+    "fsevents": "watchdog.observers.fsevents:FSEventsObserver",
+    "kqueue": "watchdog.observers.kqueue:KqueueObserver",
+    "windows": "watchdog.observers.read_directory_changes:WindowsApiObserver",
+}
+
+
+def poll_bounds():
+    """(shortest, longest) time between two looks at a job folder; the longest is
+    XPM_POLLING_INTERVAL when set (run-experiment --polling-interval)."""
+    given = os.environ.get("XPM_POLLING_INTERVAL")
+    if not given:
+        return POLL_MIN, POLL_MAX
+    try:
+        longest = max(float(given), 0.05)
+    except ValueError:
+        logger.warning("XPM_POLLING_INTERVAL=%r is not a number of seconds: using %s",
+                       given, POLL_MAX)
+        return POLL_MIN, POLL_MAX
+    return min(POLL_MIN, longest), longest
+
+
+def _make_observer():
+    """The file-event observer XPM_WATCHER asks for (None: polling only)."""
+    kind = os.environ.get("XPM_WATCHER", "auto") or "auto"
+    if kind == "polling":
+        return None
+    if kind == "auto":
+        from watchdog.observers import Observer
+    elif kind in OBSERVERS:
+        module, _, name = OBSERVERS[kind].partition(":")
+        Observer = getattr(importlib.import_module(module), name)
+    else:
+        raise ValueError(f"XPM_WATCHER={kind!r}: expected one of auto, polling,"
+                         f" {', '.join(OBSERVERS)}")
+    return Observer()
 
 _events: Dict[int, "MarkerEvents"] = {}
 
@@ -38,13 +79,14 @@ class MarkerEvents:
         self.loop = loop
         self.observer = None
         try:
-            from watchdog.observers import Observer
-
-            self.observer = Observer()
-            self.observer.daemon = True
-            self.observer.start()
+            self.observer = _make_observer()
+            if self.observer is not None:
+                self.observer.daemon = True
+                self.observer.start()
         except Exception as exc:  # noqa: BLE001 - polling still works
-            logger.info("file events unavailable (%s): polling job folders", exc)
+            level = logging.WARNING if os.environ.get("XPM_WATCHER") else logging.INFO
+            logger.log(level, "file events unavailable (%s: %s): polling job folders",
+                       type(exc).__name__, exc)
             self.observer = None
 
     def watch(self, job, callback):
@@ -109,7 +151,7 @@ class MarkerFollower(LauncherProcess):
         events = MarkerEvents.of_loop(loop)
         changed = asyncio.Event()
         watch = events.watch(self.job, changed.set)
-        delay = POLL_MIN
+        delay, longest = poll_bounds()
         try:
             while True:
                 code = await self._look()
@@ -119,7 +161,7 @@ class MarkerFollower(LauncherProcess):
                     await asyncio.wait_for(changed.wait(), delay)
                     changed.clear()
                 except asyncio.TimeoutError:
-                    delay = min(delay * 1.5, POLL_MAX)
+                    delay = min(delay * 1.5, longest)
         finally:
             events.unwatch(watch)
 

@@ -67,6 +67,8 @@ class experiment:
         self.dirty_git = DirtyGitAction(dirty_git) if isinstance(dirty_git, str) else dirty_git
         self.host, self.port, self.server_token = host, port, token
         self.wait_for_quit = wait_for_quit
+        _warn_without_effect(host=host, port=port, token=token, wait_for_quit=wait_for_quit,
+                             no_environmental_impact=no_environmental_impact)
         self.environment: Dict[str, str] = {}
         self.jobs: Dict[str, Job] = {}
         self._order: List[Job] = []
@@ -434,6 +436,25 @@ def _git_state(paths) -> Optional[dict]:
                 "dirty": bool(dirty.stdout.strip())}
     except (OSError, subprocess.SubprocessError):
         return None
+
+
+#: arguments of 2.x's experiment() that have no effect in this version, and why
+_WITHOUT_EFFECT = {
+    "host": "the web monitor is not available in this version",
+    "port": "the web monitor is not available in this version",
+    "token": "the web monitor is not available in this version",
+    "wait_for_quit": "there is no monitor to wait for",
+    "no_environmental_impact": "carbon tracking is not provided, so there is nothing to"
+                               " disable",
+}
+
+
+def _warn_without_effect(**given):
+    """One warning for each argument given that has no effect here (never silently)."""
+    for name, value in given.items():
+        if value not in (None, False):
+            logger.warning("experiment(%s=%r): %s; the argument has no"
+                                             " effect", name, value, _WITHOUT_EFFECT[name])
 
 
 def run_without_experiment(job: Job):

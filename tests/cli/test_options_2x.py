@@ -1,0 +1,83 @@
+"""2.x's options that are about monitoring: a 2.x command line keeps working, and each
+option either works (--no-db, --watcher, --polling-interval) or says in one warning that it
+has no effect — never silently ignored."""
+
+import asyncio
+import logging
+
+import pytest
+
+from experimaestro import experiment
+from experimaestro.launchers.follow import MarkerEvents, poll_bounds
+
+from .helpers import copy_example, jobs_json, out, xpm
+
+NO_EFFECT = ["--console", "--web", "--events-viewer", "--no-progress"]
+
+
+def test_a_2x_command_line_runs_and_names_what_has_no_effect(tmp_path):
+    yaml_file = copy_example(tmp_path / "xp")
+    ws = tmp_path / "ws"
+    result = xpm("run-experiment", "--workdir", ws, "--no-db", *NO_EFFECT,
+                 "--events-format", "json", "--watcher", "polling", "--polling-interval",
+                 "0.2", yaml_file, cwd=tmp_path)
+    assert result.returncode == 0, out(result)
+    assert len(jobs_json(ws)) == 4
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("Warning:")]
+    for option in NO_EFFECT + ["--events-format json"]:
+        assert sum(line.startswith(f"Warning: {option}:") for line in warnings) == 1, \
+            (option, warnings)
+    assert all("has no effect" in line for line in warnings)
+    assert not any("--no-db" in line or "--watcher" in line for line in warnings)
+
+
+def test_polling_interval_needs_the_polling_watcher(tmp_path):
+    yaml_file = copy_example(tmp_path / "xp")
+    result = xpm("run-experiment", "--workdir", tmp_path / "ws", "--watcher", "inotify",
+                 "--polling-interval", "2", yaml_file, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "--polling-interval is for --watcher polling (not --watcher inotify)" in \
+        result.stderr
+
+
+def _observer(monkeypatch, watcher, interval=None):
+    monkeypatch.setenv("XPM_WATCHER", watcher)
+    if interval is not None:
+        monkeypatch.setenv("XPM_POLLING_INTERVAL", interval)
+    loop = asyncio.new_event_loop()
+    try:
+        events = MarkerEvents(loop)
+        events.stop()
+        return events.observer
+    finally:
+        loop.close()
+
+
+def test_the_watcher_decides_how_job_folders_are_watched(monkeypatch, caplog):
+    assert _observer(monkeypatch, "polling", "0.3") is None
+    assert poll_bounds() == (0.3, 0.3)
+    monkeypatch.delenv("XPM_POLLING_INTERVAL")
+    assert type(_observer(monkeypatch, "inotify")).__name__ == "InotifyObserver"
+    with caplog.at_level(logging.WARNING, logger="xpm.launchers"):
+        assert _observer(monkeypatch, "windows") is None  # not on this platform
+    assert "file events unavailable" in caplog.text and "polling job folders" in caplog.text
+
+
+def test_experiment_arguments_without_effect_say_so(tmp_path, caplog):
+    with caplog.at_level(logging.WARNING, logger="xpm"):
+        with experiment(tmp_path, "quiet", port=12345, host="0.0.0.0",
+                        no_environmental_impact=True, wait_for_quit=True):
+            pass
+    lines = [r.getMessage() for r in caplog.records]
+    for name in ("port=12345", "host='0.0.0.0'", "no_environmental_impact=True",
+                 "wait_for_quit=True"):
+        assert sum(f"experiment({name})" in line for line in lines) == 1, (name, lines)
+    assert all("no effect" in line for line in lines if line.startswith("experiment("))
+
+
+@pytest.mark.parametrize("value", [None, False])
+def test_defaults_say_nothing(tmp_path, caplog, value):
+    with caplog.at_level(logging.WARNING, logger="xpm"):
+        with experiment(tmp_path, "quiet", port=value, wait_for_quit=False):
+            pass
+    assert not [r for r in caplog.records if "no effect" in r.getMessage()]
