@@ -8,6 +8,7 @@
 import hashlib
 import importlib.util
 import logging
+import os
 import sys
 import threading
 from pathlib import Path
@@ -27,6 +28,9 @@ logger = logging.getLogger(__name__)
 
 LAUNCHERS_FILE = "launchers.py"
 EXAMPLE = "launchers.example.py"
+#: set (to anything but 0): without launchers.py, a requirement this host does not fit is
+#: an error (by default, as in 2.x, the jobs run on this host with a warning)
+STRICT_VARIABLE = "XPM_LAUNCHERS_STRICT"
 
 
 class LauncherNotFoundError(LookupError):
@@ -56,6 +60,8 @@ class LauncherRegistry:
         self._module = None
         self._module_key: Optional[Tuple[int, int]] = None
         self._direct = None
+        #: the requirements already warned about (one warning each per process)
+        self._warned = set()
 
     @classmethod
     def instance(cls, config_dir: Union[str, Path, None] = None) -> "LauncherRegistry":
@@ -121,6 +127,39 @@ class LauncherRegistry:
             self._direct = DirectLauncher()
         return self._direct
 
+    def _this_host(self, requirements, asked: str):
+        """Without launchers.py: this host's DirectLauncher. When the host does not fit,
+        the jobs still run here, as in 2.x (launchers.py is optional), with one warning
+        saying what the host lacks; XPM_LAUNCHERS_STRICT=1 makes it an error."""
+        from .host import describe, local_host
+
+        host = local_host()
+        reasons = []
+        for requirement in requirements:
+            why = requirement.why_not(host)
+            if why is None:
+                logger.debug("%s: this host fits (no %s)", requirement, self.launchers_path)
+                return self.direct_launcher()
+            reasons.append(why if len(requirements) == 1 else f"{requirement}: {why}")
+        lacking = "; ".join(reasons)
+        advice = (f"To run them elsewhere (e.g. on a Slurm cluster), write "
+                  f"{self.launchers_path}: {EXAMPLE} at the top of the experimaestro "
+                  "repository is a commented example (see also the Launchers page of the "
+                  "documentation).")
+        if _strict():
+            raise LauncherNotFoundError(
+                f"no launcher for {asked}: this host ({describe(host)}) does not fit:"
+                f" {lacking}.\nThere is no {self.launchers_path}, and {STRICT_VARIABLE} is"
+                f" set, so jobs do not run on a host that does not fit.\n{advice}",
+                requirements)
+        if asked not in self._warned:
+            self._warned.add(asked)
+            logger.warning(
+                "%s: this host (%s) does not fit: %s. The jobs run here anyway, as there is"
+                " no %s (as in experimaestro 2.x; set %s=1 to make this an error). %s",
+                asked, describe(host), lacking, self.launchers_path, STRICT_VARIABLE, advice)
+        return self.direct_launcher()
+
     def find(self, *specs: Union[HostRequirement, str], tags: Iterable[str] = ()):
         """The launcher for the first requirement that gets one (see :func:`find_launcher`)."""
         requirements = [_requirement(spec) for spec in specs]
@@ -134,22 +173,7 @@ class LauncherRegistry:
             asked = "any of " + ", ".join(repr(str(r)) for r in requirements)
 
         if finder is None:
-            from .host import describe, local_host
-
-            host = local_host()
-            for requirement in requirements:
-                if requirement.match(host) is not None:
-                    logger.debug("%s: this host fits (no %s)", requirement, self.launchers_path)
-                    return self.direct_launcher()
-            raise LauncherNotFoundError(
-                f"no launcher for {asked}\n"
-                f"There is no {self.launchers_path}, so jobs can only run on this host, which "
-                f"has {describe(host)}.\n"
-                f"To run them elsewhere (e.g. on a Slurm cluster), write "
-                f"{self.launchers_path}: {EXAMPLE} at the top of the experimaestro repository "
-                "is a commented example (see also the Launchers page of the documentation).",
-                requirements,
-            )
+            return self._this_host(requirements, asked)
 
         for requirement in requirements:
             try:
@@ -170,6 +194,10 @@ class LauncherRegistry:
             + (f" (tags: {', '.join(sorted(tags))})" if tags else "") + ".",
             requirements,
         )
+
+
+def _strict() -> bool:
+    return os.environ.get(STRICT_VARIABLE, "") not in ("", "0")
 
 
 def _requirement(spec) -> HostRequirement:

@@ -237,6 +237,16 @@ class HostRequirement(ABC):
     def multiply_duration(self, coefficient: float) -> "HostRequirement":
         """A new requirement whose durations are multiplied by ``coefficient``."""
 
+    def why_not(self, host: HostSpecification) -> Optional[str]:
+        """Why no alternative fits on ``host`` (None when one does)."""
+        reasons = []
+        for req in self.requirements:
+            fit = req.fit(host)
+            if not isinstance(fit, str):
+                return None
+            reasons.append(fit if len(self.requirements) == 1 else f"{req}: {fit}")
+        return "; ".join(reasons)
+
     def __or__(self, other: "HostRequirement") -> "RequirementUnion":
         other = _as_requirement(other)
         if other is NotImplemented:
@@ -336,20 +346,29 @@ class HostSimpleRequirement(HostRequirement):
 
         The score is the host priority.
         """
+        fit = self.fit(host)
+        return None if isinstance(fit, str) else fit
+
+    def fit(self, host: HostSpecification) -> Union[MatchRequirement, str]:
+        """The match on ``host``, or why it does not fit (see :meth:`match`)."""
         if host.max_duration and self.duration > host.max_duration:
-            return None
+            return (f"a duration of {_seconds(self.duration)} is more than the"
+                    f" {_seconds(host.max_duration)} the host allows")
         pairs = _pair_accelerators(self.accelerators, host.accelerators)
         if pairs is None:
-            return None
+            wanted = ", ".join(str(a) for a in self.accelerators)
+            have = ", ".join(str(a) for a in host.accelerators) or "none"
+            return f"the GPUs asked for ({wanted}) are not there (the host has: {have})"
         if len(self.accelerators) < host.min_gpu:
-            return None
+            return f"the host only takes jobs asking for at least {host.min_gpu} GPU(s)"
 
         memory = self.cpu.memory + sum(req.memory for req, acc in pairs if acc.unified_memory)
         total = host.cpu.memory or max(
             (acc.memory for acc in host.accelerators if acc.unified_memory), default=0
         )
         if total and memory > total:
-            return None
+            return (f"{_units().human_size(memory)} of memory is more than the host's"
+                    f" {_units().human_size(total)}")
 
         cores = self.cpu.cores
         if host.cpu.mem_per_cpu:
@@ -359,7 +378,7 @@ class HostSimpleRequirement(HostRequirement):
             per_gpu = host.cpu.cpu_per_gpu * len(self.accelerators)
             available = min(available, per_gpu) if available else per_gpu
         if available and cores > available:
-            return None
+            return f"{cores} cores are more than the host's {available}"
 
         return MatchRequirement(
             score=host.priority, requirement=self, host=host,
@@ -423,6 +442,11 @@ class RequirementUnion(HostRequirement):
 
     def __repr__(self):
         return f"RequirementUnion({str(self)!r})"
+
+
+def _seconds(value: float) -> str:
+    hours = value / 3600
+    return f"{hours:g}h" if hours >= 1 else f"{value:g}s"
 
 
 def _pair_accelerators(requested, available):

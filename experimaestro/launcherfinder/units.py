@@ -141,8 +141,13 @@ def format_duration(seconds: int) -> str:
 def human_size(size: int) -> str:
     """A size for messages, in binary units (e.g. ``'23.5 GiB'``)."""
     value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024:
-            return f"{value:.3g} {unit}"
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{_three_digits(value)} {unit}"
         value /= 1024
-    return f"{value:.3g} TiB"
+
+
+def _three_digits(value: float) -> str:
+    """At least 3 significant digits, never in exponent notation (1000, not 1e+03)."""
+    text = f"{value:.{max(0, 3 - len(str(int(value))))}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text

@@ -46,9 +46,10 @@ def test_prints_the_launcher(run):
     assert result.output.startswith("DirectLauncher(")
 
 
-def test_none_fits_here(run, tmp_path):
+def test_none_fits_here(run, tmp_path, monkeypatch):
     if shutil.which("nvidia-smi"):
         pytest.skip("this host has GPUs")
+    monkeypatch.setenv("XPM_LAUNCHERS_STRICT", "1")
     result = run("cuda(mem=1GiB)")
     assert result.exit_code == 1
     assert "Error: no launcher for cuda(mem=1GiB)" in result.output

@@ -1,5 +1,6 @@
 """find_launcher: the user's launchers.py, or this host when there is none."""
 
+import logging
 import os
 import shutil
 import textwrap
@@ -66,20 +67,45 @@ def test_cpu_requirement_runs_here(config, no_gpu):
     assert find_launcher(parse("duration=2h & cpu(mem=1GiB)")) is launcher
 
 
-def test_gpu_requirement_fails_here(config, no_gpu):
+@pytest.fixture
+def strict(monkeypatch):
+    """XPM_LAUNCHERS_STRICT=1: a requirement this host does not fit is an error."""
+    monkeypatch.setenv("XPM_LAUNCHERS_STRICT", "1")
+
+
+def test_gpu_requirement_runs_here_with_a_warning(config, no_gpu, caplog):
+    """As in 2.x (launchers.py is optional), the jobs run on this host; but never
+    silently: one warning says what the host lacks and points to launchers.py."""
+    with caplog.at_level(logging.WARNING):
+        launcher = find_launcher("cuda(mem=1GiB)")
+        assert find_launcher("cuda(mem=1GiB)") is launcher  # (warned once)
+    assert isinstance(launcher, DirectLauncher)
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1, warnings
+    message = warnings[0]
+    assert message.startswith(
+        f"cuda(mem=1GiB): this host ({cpu_count()} cores, {human_size(total_memory())} of"
+        " memory and no GPU) does not fit: the GPUs asked for (cuda(mem=1GiB)) are not there"
+        " (the host has: none). The jobs run here anyway")
+    assert "XPM_LAUNCHERS_STRICT=1" in message
+    assert f"write {config / 'launchers.py'}" in message and "launchers.example.py" in message
+
+
+def test_gpu_requirement_fails_here_when_strict(config, no_gpu, strict):
     with pytest.raises(LauncherNotFoundError) as info:
         find_launcher("cuda(mem=1GiB)")
     message = str(info.value)
-    assert message.startswith("no launcher for cuda(mem=1GiB)\n")
-    assert f"There is no {config / 'launchers.py'}" in message
-    assert f"this host, which has {cpu_count()} cores, {human_size(total_memory())} of memory " \
-           "and no GPU." in message
+    assert message.startswith(
+        f"no launcher for cuda(mem=1GiB): this host ({cpu_count()} cores,"
+        f" {human_size(total_memory())} of memory and no GPU) does not fit: the GPUs asked"
+        " for (cuda(mem=1GiB)) are not there (the host has: none).\n")
+    assert f"There is no {config / 'launchers.py'}, and XPM_LAUNCHERS_STRICT is set" in message
     assert "launchers.example.py" in message
     assert f"write {config / 'launchers.py'}" in message
     assert [str(r) for r in info.value.requirements] == ["cuda(mem=1GiB)"]
 
 
-def test_this_machine_description(config, no_gpu):
+def test_this_machine_description(config, no_gpu, strict):
     # The machine these tests were written on: 2 cores, ~24 GiB, no GPU
     if cpu_count() != 2 or not 20 * GiB < total_memory() < 28 * GiB:
         pytest.skip("not the reference machine (2 cores, ~24 GiB)")
@@ -87,22 +113,30 @@ def test_this_machine_description(config, no_gpu):
         find_launcher("cuda(mem=1GiB)")
 
 
-def test_too_many_cores_or_memory_fail_here(config, no_gpu):
-    with pytest.raises(LauncherNotFoundError, match=r"no launcher for cpu\(cores=100000\)"):
+def test_too_many_cores_or_memory_say_what_the_host_lacks(config, no_gpu, strict):
+    with pytest.raises(LauncherNotFoundError,
+                       match=rf"no launcher for cpu\(cores=100000\): .* does not fit: 100000"
+                             rf" cores are more than the host's {cpu_count()}"):
         find_launcher("cpu(cores=100000)")
-    with pytest.raises(LauncherNotFoundError):
+    with pytest.raises(LauncherNotFoundError, match=r"1000 TiB of memory is more than the"
+                                                     r" host's"):
         find_launcher("cpu(mem=1000TiB)")
+    with pytest.raises(LauncherNotFoundError, match=r"cpu\(cores=100000\): 100000 cores are"
+                                                     r" more.*; cpu\(mem=1000TiB\): 1000"
+                                                     r" TiB of memory"):
+        find_launcher("cpu(cores=100000) | cpu(mem=1000TiB)")
 
 
-def test_first_fitting_spec_wins(config, no_gpu):
+def test_first_fitting_spec_wins(config, no_gpu, strict):
     assert isinstance(find_launcher("cuda(mem=1GiB)", "cpu(cores=1)"), DirectLauncher)
     assert isinstance(find_launcher("cuda(mem=1GiB) | cpu(cores=1)"), DirectLauncher)
     with pytest.raises(LauncherNotFoundError) as info:
         find_launcher("cuda(mem=1GiB)", "mps(mem=1GiB)")
-    assert str(info.value).startswith("no launcher for any of 'cuda(mem=1GiB)', 'mps(mem=1GiB)'\n")
+    assert str(info.value).startswith("no launcher for any of 'cuda(mem=1GiB)', 'mps(mem=1GiB)':"
+                                      " this host (")
 
 
-def test_gpus_from_nvidia_smi(config, tmp_path, monkeypatch):
+def test_gpus_from_nvidia_smi(config, tmp_path, monkeypatch, strict):
     """A fake nvidia-smi reporting two GPUs (memory in MiB, as the real one prints)."""
     bindir = tmp_path / "bin"
     bindir.mkdir()
