@@ -5,9 +5,9 @@ classes live there) must not pay for click or YAML.
 """
 
 _LAZY = {
-    "configuration": "experimaestro.experiments.base",
-    "ConfigurationBase": "experimaestro.experiments.base",
-    "MISSING": "experimaestro.experiments.base",
+    "configuration": "experimaestro.experiments.configuration",
+    "ConfigurationBase": "experimaestro.experiments.configuration",
+    "MISSING": "experimaestro.experiments.configuration",
     "ExperimentHelper": "experimaestro.experiments.helper",
     "ExperimentCallable": "experimaestro.experiments.helper",
 }

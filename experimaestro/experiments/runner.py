@@ -20,7 +20,7 @@ import typing
 from pathlib import Path
 from typing import Any, List, Optional, Sequence, Tuple
 
-from .base import ConfigurationBase
+from .configuration import ConfigurationBase
 from .helper import ExperimentHelper
 from .schema import build_configuration, is_schema
 from .yamlfiles import ConfigError, MergedConfig, load_experiment_yaml

@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import attrs
 
-from .base import MISSING
+from .configuration import MISSING
 from .yamlfiles import ConfigError, KeyPath, MergedConfig, format_path
 
 __all__ = ["build_configuration", "is_schema", "to_plain"]

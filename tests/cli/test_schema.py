@@ -109,3 +109,17 @@ def test_experiments_import_is_light():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_the_module_path_of_2x():
+    """2.x's tutorial imports ConfigurationBase and configuration from this module."""
+    from experimaestro.experiments import ConfigurationBase as base
+    from experimaestro.experiments.configuration import ConfigurationBase, configuration
+
+    assert ConfigurationBase is base
+
+    @configuration()
+    class Mine(ConfigurationBase):
+        lr: float = 0.1
+
+    assert Mine(id="x").lr == 0.1

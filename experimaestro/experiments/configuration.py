@@ -1,4 +1,5 @@
-"""The schema of an experiment's YAML file: ``@configuration()`` classes (attrs, keyword only)."""
+"""The schema of an experiment's YAML file: ``@configuration()`` classes (attrs, keyword only);
+the module path of 2.x (``experimaestro.experiments.configuration``)."""
 
 from typing import List, Optional
 
