@@ -1,18 +1,21 @@
 """Experiments described by YAML files (``experimaestro run-experiment``).
 
-The names are resolved lazily: a job that imports an experiment module (because its task
+The helper is resolved lazily: a job that imports an experiment module (because its task
 classes live there) must not pay for click or YAML.
 """
 
+# Imported at once, not lazily: `configuration` is both a submodule (2.x's path
+# experimaestro.experiments.configuration) and the decorator; importing the submodule
+# would otherwise leave the package attribute bound to the module. (It costs attrs.)
+from .configuration import MISSING, ConfigurationBase, configuration
+
 _LAZY = {
-    "configuration": "experimaestro.experiments.configuration",
-    "ConfigurationBase": "experimaestro.experiments.configuration",
-    "MISSING": "experimaestro.experiments.configuration",
     "ExperimentHelper": "experimaestro.experiments.helper",
     "ExperimentCallable": "experimaestro.experiments.helper",
 }
 
-__all__ = sorted(_LAZY)
+__all__ = ["ConfigurationBase", "ExperimentCallable", "ExperimentHelper", "MISSING",
+           "configuration"]
 
 
 def __getattr__(name):
