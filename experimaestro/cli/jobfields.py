@@ -43,13 +43,12 @@ class Field:
     """A field of a job: ``read(job)`` gives its values, ``same(actual, expected)``
     compares one of them with the user's value (a string)."""
 
-    def __init__(self, name: str, read: Callable[[object], List[object]],
-                 same: Callable[[object, str], bool], states: bool = False):
-        self.name = name
+    def __init__(self, read: Callable[[object], List[object]],
+                 same: Callable[[object, str], bool], is_state: bool = False):
         self.read = read
         self.same = same
         #: the values of this field are state names (checked when the filter is read)
-        self.states = states
+        self.is_state = is_state
 
     def equals(self, job, expected: str) -> bool:
         return any(self.same(actual, expected) for actual in self.read(job))
@@ -86,21 +85,21 @@ def _same_type(type_id: str, expected: str) -> bool:
 
 
 def _tag(name: str) -> Field:
-    return Field(name, lambda job: [job.tags[name]] if name in job.tags else [], _same_tag)
+    return Field(lambda job: [job.tags[name]] if name in job.tags else [], _same_tag)
 
 
-_STATE = Field("state", _read_state, lambda actual, expected: actual == canonical_state(expected),
-               states=True)
-_TYPE = Field("type", lambda job: [job.type_id], _same_type)
+_STATE = Field(_read_state, lambda actual, expected: actual == canonical_state(expected),
+               is_state=True)
+_TYPE = Field(lambda job: [job.type_id], _same_type)
 _FIELDS = {
     "state": _STATE,
-    "reason": Field("reason", lambda job: [job.reason or ""],
+    "reason": Field(lambda job: [job.reason or ""],
                     lambda actual, expected: actual == expected.lower()),
     "type": _TYPE,
     "task": _TYPE,
-    "experiment": Field("experiment", lambda job: sorted(job.experiments),
+    "experiment": Field(lambda job: sorted(job.experiments),
                         lambda actual, expected: actual == expected),
-    "id": Field("id", lambda job: [job.identifier],
+    "id": Field(lambda job: [job.identifier],
                 lambda actual, expected: actual.startswith(expected.lower())),
 }
 _FIELDS["xp"] = _FIELDS["experiment"]
@@ -110,7 +109,7 @@ _FIELDS["job"] = _FIELDS["id"]
 #: exactly as 2.x does
 _AT_FIELDS = {
     "@state": _STATE,
-    "@name": Field("@name", lambda job: [job.type_id], lambda actual, expected: actual == expected),
+    "@name": Field(lambda job: [job.type_id], lambda actual, expected: actual == expected),
 }
 
 
@@ -121,7 +120,7 @@ def field_for(key: str) -> Field:
             return _AT_FIELDS[key.lower()]
         except KeyError:
             raise UnknownField(f"unknown field {key!r}: the @ fields are "
-                               f"{' and '.join(_AT_FIELDS)} (a tag is named without @)")
+                               f"{' and '.join(_AT_FIELDS)} (a tag is named without @)") from None
     name = key.lower()
     if name.startswith("tag.") and len(key) > 4:
         return _tag(key[4:])

@@ -169,7 +169,7 @@ class _Builder:
     def value(self, field: Field, node) -> str:
         token = node.children[0]
         value = _text(token)
-        if field.states and canonical_state(value) is None:
+        if field.is_state and canonical_state(value) is None:
             raise FilterError(self.text, token.start_pos,
                               f"unknown state {value!r} (the states are"
                               f" {', '.join(STATE_NAMES)})")
