@@ -1,182 +1,200 @@
-"""The ``--filter`` language of ``experimaestro jobs``.
+"""Reading the ``--filter`` expressions of ``experimaestro jobs`` into predicates on jobs.
 
-::
-
-    expr       := and_expr ("or" and_expr)*
-    and_expr   := unary ("and" unary)*
-    unary      := "not" unary | "(" expr ")" | KEY ("=" | "==" | "!=") VALUE
-    KEY, VALUE := a word (letters, digits, . _ - / : + *) or a quoted string
-
-Keys: ``state`` (done, failed, running, pending; or a failure reason such as cancelled),
-``reason``, ``type`` (or ``task``: the type id, or its last part), ``experiment``, ``id``
-(an identifier prefix); any other key is a tag (``tag.NAME`` for a tag named like a key). Numbers compare as numbers (``lr=0.10``
-matches the tag 0.1); a missing tag makes ``=`` false and ``!=`` true.
+Both languages are accepted, and may be mixed: ours (``state=failed and lr=0.1``,
+``!=``, ``not``, parentheses, unquoted values) and experimaestro 2.x's (``@state =
+"done"``, ``@name``, ``~`` for a regular expression, ``in [...]`` / ``not in [...]``).
+The grammar is in ``jobfilter.lark``; the keys are in ``jobfields.py``. lark is imported
+on the first filter read, not with the command line.
 """
 
 import re
-from typing import Callable, List, Optional, Tuple
+from functools import reduce
+from pathlib import Path
+from typing import Callable, Iterable, Optional
 
-from experimaestro.jobfolder import FailureReason
+from .jobfields import STATE_NAMES, Field, UnknownField, canonical_state, field_for
 
-__all__ = ["FilterError", "parse_filter"]
+__all__ = ["FilterError", "parse_filter", "Predicate"]
 
+GRAMMAR = Path(__file__).with_name("jobfilter.lark")
 
-#: the states of a job as listed, 2.x's names for some of them, and (a state too: the
-#: failed jobs with this reason) the reasons of a failure
-STATES = ("done", "failed", "running", "queued", "pending")
-STATE_ALIASES = {"error": "failed", "waiting": "pending", "unscheduled": "pending"}
-STATE_NAMES = (*STATES, *(r.value for r in FailureReason if r.value not in STATES),
-               *STATE_ALIASES)
+Predicate = Callable[[object], bool]
+
+#: How the terminals of the grammar are named in "expected ..." messages, in this order
+#: (VALUE and NOT_IN stand for terminals named differently where they appear together)
+_TERMINALS = {
+    "VALUE": ["a value (a word or a quoted string)"],
+    "ATFIELD": ['a comparison (state=done, @state = "done", model in ["a", "b"]...)'],
+    "NOT": ["`not`"],
+    "_LPAR": ["`(`"],
+    "OPERATOR": ["`=`", "`!=`"],
+    "TILDE": ["`~`"],
+    "IN": ["`in`"],
+    "NOT_IN": ["`in`", "`not in`"],
+    "BOOLOP": ["`and`", "`or`"],
+    "_RPAR": ["`)`"],
+    "_LBRA": ["`[`"],
+    "_COMMA": ["`,`"],
+    "_RBRA": ["`]`"],
+    "$END": ["the end"],
+}
 
 
 class FilterError(ValueError):
+    """A filter that cannot be read: what, where (a caret under the position), and what
+    was expected there."""
+
     def __init__(self, text: str, position: int, message: str):
         self.text, self.position = text, position
         super().__init__(f"{message} at position {position + 1}:\n  {text}\n  {' ' * position}^")
 
 
-_TOKEN = re.compile(r"""\s*(?:(?P<op>!=|==|=|\(|\))|(?P<str>"[^"]*"|'[^']*')|(?P<word>[^\s()=!"']+))""")
+_parser = None
 
 
-def _tokens(text: str) -> List[Tuple[str, str, int]]:
-    out, pos = [], 0
-    while pos < len(text):
-        if text[pos:].strip() == "":
-            break
-        m = _TOKEN.match(text, pos)
-        if m is None or m.end() == pos:
-            start = pos + len(text[pos:]) - len(text[pos:].lstrip())
-            if text[start] in "\"'":
-                raise FilterError(text, start, "unclosed quote")
-            raise FilterError(text, start, f"unexpected character {text[start]!r}")
-        start = m.start(m.lastgroup)
-        kind, value = m.lastgroup, m.group(m.lastgroup)
-        if kind == "str":
-            value = value[1:-1]
-        elif kind == "word" and value.lower() in ("and", "or", "not"):
-            kind, value = "kw", value.lower()
-        out.append((kind, value, start))
-        pos = m.end()
-    out.append(("end", "", len(text)))
-    return out
+def _lark():
+    global _parser
+    if _parser is None:
+        from lark import Lark
 
-
-Predicate = Callable[[object], bool]
-
-
-class _Parser:
-    def __init__(self, text: str):
-        self.text = text
-        self.tokens = _tokens(text)
-        self.i = 0
-
-    def peek(self):
-        return self.tokens[self.i]
-
-    def next(self):
-        token = self.tokens[self.i]
-        self.i += 1
-        return token
-
-    def fail(self, message: str, token=None):
-        token = token or self.peek()
-        raise FilterError(self.text, token[2], message)
-
-    def parse(self) -> Predicate:
-        if self.peek()[0] == "end":
-            self.fail("empty filter: expected KEY=VALUE")
-        pred = self.expr()
-        if self.peek()[0] != "end":
-            self.fail(f"expected `and`, `or` or the end, got {self.peek()[1]!r}")
-        return pred
-
-    def expr(self) -> Predicate:
-        parts = [self.and_expr()]
-        while self.peek()[:2] == ("kw", "or"):
-            self.next()
-            parts.append(self.and_expr())
-        return parts[0] if len(parts) == 1 else (lambda job: any(p(job) for p in parts))
-
-    def and_expr(self) -> Predicate:
-        parts = [self.unary()]
-        while self.peek()[:2] == ("kw", "and"):
-            self.next()
-            parts.append(self.unary())
-        return parts[0] if len(parts) == 1 else (lambda job: all(p(job) for p in parts))
-
-    def unary(self) -> Predicate:
-        kind, value, _ = self.peek()
-        if (kind, value) == ("kw", "not"):
-            self.next()
-            inner = self.unary()
-            return lambda job: not inner(job)
-        if (kind, value) == ("op", "("):
-            self.next()
-            inner = self.expr()
-            if self.peek()[:2] != ("op", ")"):
-                self.fail("expected `)`")
-            self.next()
-            return inner
-        return self.comparison()
-
-    def comparison(self) -> Predicate:
-        kind, key, _ = self.next()
-        if kind not in ("word", "str"):
-            self.fail("expected KEY=VALUE", self.tokens[self.i - 1])
-        kind, op, _ = self.next()
-        if kind != "op" or op not in ("=", "==", "!="):
-            self.fail(f"expected `=` or `!=` after {key!r}", self.tokens[self.i - 1])
-        kind, value, _ = self.next()
-        if kind not in ("word", "str"):
-            self.fail(f"expected a value after {op!r}", self.tokens[self.i - 1])
-        if key.lower() == "state" and value.lower() not in STATE_NAMES:
-            self.fail(f"unknown state {value!r} (the states are {', '.join(STATE_NAMES)})",
-                      self.tokens[self.i - 1])
-        test = _comparison(key, value)
-        if op == "!=":
-            return lambda job: not test(job)
-        return test
-
-
-def _same(actual, expected: str) -> bool:
-    if actual is None:
-        return False
-    if isinstance(actual, bool):
-        return str(actual).lower() == expected.lower()
-    text = str(actual)
-    if text == expected:
-        return True
-    try:
-        return float(text) == float(expected)
-    except ValueError:
-        return False
-
-
-def _comparison(key: str, value: str) -> Predicate:
-    name = key.lower()
-    if name.startswith("tag.") and len(key) > 4:
-        tag = key[4:]
-        return lambda job: tag in job.tags and _same(job.tags[tag], value)
-    if name == "state":
-        wanted = STATE_ALIASES.get(value.lower(), value.lower())
-        return lambda job: job.state == wanted or (job.state == "failed"
-                                                   and (job.reason or "failed") == wanted)
-    if name == "reason":
-        return lambda job: (job.reason or "") == value.lower()
-    if name in ("type", "task"):
-        wanted = value.lower()
-        return lambda job: (job.type_id == wanted or job.name == wanted
-                            or job.type_id.endswith("." + wanted))
-    if name in ("experiment", "xp"):
-        return lambda job: value in job.experiments
-    if name in ("id", "job"):
-        wanted = value.lower()
-        return lambda job: job.identifier.startswith(wanted)
-    return lambda job: key in job.tags and _same(job.tags[key], value)
+        _parser = Lark(GRAMMAR.read_text(encoding="utf-8"), parser="lalr")
+    return _parser
 
 
 def parse_filter(text: Optional[str]) -> Optional[Predicate]:
-    """A predicate on JobInfo, or None for an empty filter; raises FilterError."""
-    if text is None:
+    """A predicate on jobs (cli.jobindex.JobInfo), or None when there is no filter (None,
+    or only spaces: 2.x's default is the empty filter); raises FilterError."""
+    if text is None or not text.strip():
         return None
-    return _Parser(text).parse()
+    from lark.exceptions import UnexpectedCharacters, UnexpectedToken
+
+    try:
+        tree = _lark().parse(text)
+    except UnexpectedToken as exc:
+        raise _unexpected_token(text, exc) from None
+    except UnexpectedCharacters as exc:
+        raise _unexpected_character(text, exc) from None
+    return _Builder(text).chain(tree.children[0])
+
+
+# -- syntax errors ---------------------------------------------------------------------
+
+
+def _expected(names: Iterable[str]) -> str:
+    names = set(names)
+    if names & {"$END", "_RPAR"}:
+        # After a whole comparison, `and`/`or` may always follow; the LALR parser has
+        # reduced the chain before seeing the bad token, and no longer lists them
+        names.add("BOOLOP")
+    if "ATFIELD" in names:  # where a comparison starts, a word is its key
+        names -= {"WORD", "STRING"}
+    elif names & {"WORD", "STRING"}:
+        names = (names - {"WORD", "STRING"}) | {"VALUE"}
+    if {"NOT", "IN"} <= names:  # after a key, `not` starts `not in`
+        names = (names - {"NOT", "IN"}) | {"NOT_IN"}
+    described = [text for name, texts in _TERMINALS.items() if name in names for text in texts]
+    described += sorted(names - set(_TERMINALS))
+    if len(described) == 1:
+        return described[0]
+    return ", ".join(described[:-1]) + " or " + described[-1]
+
+
+def _unexpected_token(text: str, exc) -> FilterError:
+    token = exc.token
+    if token.type == "$END":
+        position, found = len(text.rstrip()), "the end"
+    else:
+        position, found = token.start_pos, repr(str(token))
+    expected = _expected(exc.accepts or exc.expected)
+    return FilterError(text, position, f"expected {expected}, got {found}")
+
+
+def _unexpected_character(text: str, exc) -> FilterError:
+    position = exc.pos_in_stream
+    if text[position] in "\"'":
+        return FilterError(text, position, f"unclosed quote: add the closing {text[position]}")
+    parser = getattr(exc, "interactive_parser", None)
+    expected = _expected(parser.accepts() if parser is not None else exc.allowed or ())
+    return FilterError(text, position, f"expected {expected}, got {text[position]!r}")
+
+
+# -- from the tree to a predicate ------------------------------------------------------
+
+
+def _text(token) -> str:
+    """The value of a WORD or STRING token (a string without its quotes)."""
+    return str(token)[1:-1] if token.type == "STRING" else str(token)
+
+
+class _Builder:
+    """Turns the parse tree into nested closures; checks what only the meaning can tell
+    (an unknown @field, an unknown state, a bad regular expression)."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def chain(self, node) -> Predicate:
+        # unary (BOOLOP unary)*, read from left to right as 2.x does
+        items = node.children
+        first = self.unary(items[0])
+        pairs = [(str(items[i]).lower(), self.unary(items[i + 1]))
+                 for i in range(1, len(items), 2)]
+        return reduce(_combine, pairs, first)
+
+    def unary(self, node) -> Predicate:
+        kind = node.data
+        if kind == "chain":
+            return self.chain(node)
+        if kind == "negation":
+            inner = self.unary(node.children[-1])
+            return lambda job: not inner(job)
+        field = self.field(node.children[0])
+        last = node.children[-1]
+        if kind == "compare":
+            return self.compare(field, str(node.children[1]), last)
+        if kind == "regex":
+            return self.regex(field, last)
+        values = [self.value(field, child) for child in last.children]
+        if kind == "member":
+            return lambda job: any(field.equals(job, v) for v in values)
+        return lambda job: not any(field.equals(job, v) for v in values)  # not_member
+
+    def field(self, node) -> Field:
+        token = node.children[0]
+        try:
+            return field_for(_text(token))
+        except UnknownField as exc:
+            raise FilterError(self.text, token.start_pos, str(exc)) from None
+
+    def value(self, field: Field, node) -> str:
+        token = node.children[0]
+        value = _text(token)
+        if field.is_state and canonical_state(value) is None:
+            raise FilterError(self.text, token.start_pos,
+                              f"unknown state {value!r} (the states are"
+                              f" {', '.join(STATE_NAMES)})")
+        return value
+
+    def compare(self, field: Field, operator: str, node) -> Predicate:
+        value = self.value(field, node)
+        if operator == "!=":
+            return lambda job: not field.equals(job, value)
+        return lambda job: field.equals(job, value)
+
+    def regex(self, field: Field, node) -> Predicate:
+        token = node.children[0]
+        try:
+            pattern = re.compile(_text(token))
+        except re.error as exc:
+            offset = 1 if token.type == "STRING" else 0
+            raise FilterError(self.text, token.start_pos + offset + (exc.pos or 0),
+                              f"invalid regular expression: {exc.msg}") from None
+        return lambda job: field.matches(job, pattern)
+
+
+def _combine(left: Predicate, pair) -> Predicate:
+    operator, right = pair
+    if operator == "and":
+        return lambda job: left(job) and right(job)
+    return lambda job: left(job) or right(job)
+

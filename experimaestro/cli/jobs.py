@@ -14,6 +14,8 @@ import click
 from experimaestro.jobfolder import FailureReason
 from experimaestro.launchers.handles import handle_for
 
+from .jobselect import Selection, filter_options
+
 __all__ = ["register"]
 
 
@@ -29,87 +31,6 @@ def _workspace_options(fn):
                       help="A workspace of the settings file (default: its first one)")(fn)
     return click.option("--workdir", type=click.Path(file_okay=False), default=None,
                         help="The workspace folder")(fn)
-
-
-def _filter_options(fn):
-    options = [
-        click.option("--experiment", "-e", "experiments", multiple=True, metavar="NAME",
-                     help="Only the jobs of the latest run of this experiment (repeatable)"),
-        click.option("--state", "states", multiple=True, metavar="STATE",
-                     help="Only jobs in this state: done, failed, running, pending, or a"
-                          " failure reason such as cancelled (repeatable)"),
-        click.option("--type", "types", multiple=True, metavar="TYPE",
-                     help="Only jobs of this task type (its id, or its last part;"
-                          " repeatable)"),
-        click.option("--tag", "tags", multiple=True, metavar="NAME=VALUE",
-                     help="Only jobs with this tag value (repeatable)"),
-        click.option("--filter", "filter_text", default=None, metavar="EXPR",
-                     help="A filter expression, e.g."
-                          " 'state=failed and (lr=0.1 or lr=0.01)'"),
-    ]
-    for option in reversed(options):
-        fn = option(fn)
-    return fn
-
-
-class _Selection:
-    """The filters of a command, applied to the jobs of a workspace."""
-
-    def __init__(self, index, experiments=(), states=(), types=(), tags=(), filter_text=None):
-        from .jobfilter import STATE_NAMES, FilterError, parse_filter
-
-        self.index = index
-        self.experiments = list(experiments)
-        for name in self.experiments:
-            if not (index.experimentspath / name).is_dir():
-                known = ", ".join(index.experiments()) or "(none)"
-                raise click.UsageError(f"no experiment {name!r} in {index.path}; known: {known}")
-        parts = []
-        for state in states:
-            if state.lower() not in STATE_NAMES:
-                raise click.BadParameter(
-                    f"unknown state {state!r}; the states are {', '.join(STATE_NAMES)}",
-                    param_hint="--state")
-        if states:
-            parts.append("(" + " or ".join(f"state={_quote(s)}" for s in states) + ")")
-        if types:
-            parts.append("(" + " or ".join(f"type={_quote(t)}" for t in types) + ")")
-        for tag in tags:
-            name, sep, value = tag.partition("=")
-            if not sep or not name:
-                raise click.BadParameter(f"{tag!r}: expected NAME=VALUE", param_hint="--tag")
-            parts.append(f"tag.{_quote(name)}={_quote(value)}" if _plain(name) else
-                         f"{_quote(name)}={_quote(value)}")
-        if filter_text is not None:
-            parts.append(f"({filter_text})")
-        try:
-            if filter_text is not None:
-                parse_filter(filter_text)  # errors point into the user's text
-            self.predicate = parse_filter(" and ".join(parts)) if parts else None
-        except FilterError as exc:
-            raise click.BadParameter(str(exc), param_hint="--filter") from None
-
-    def matches(self, job) -> bool:
-        if self.experiments:
-            key = (job.type_id, job.identifier)
-            if not any(key in self.index.current_jobs(xp) for xp in self.experiments):
-                return False
-        return self.predicate is None or self.predicate(job)
-
-    def jobs(self):
-        return [job for job in self.index.jobs() if self.matches(job)]
-
-
-def _plain(text: str) -> bool:
-    import re
-
-    return re.fullmatch(r"[^\s()=!\"']+", text) is not None
-
-
-def _quote(text: str) -> str:
-    if _plain(text):
-        return text
-    return f"'{text}'" if "'" not in text else f'"{text}"'
 
 
 def _open_workspace(ctx, workdir, workspace):
@@ -176,29 +97,39 @@ def jobs(ctx, workdir, workspace):
 
 @jobs.command("list")
 @_workspace_options
-@_filter_options
-@click.option("--count", "-n", type=click.IntRange(min=0), default=None, metavar="N",
-              help="Only the N most recent jobs")
+@filter_options
+@click.option("--count", "-c", "-n", type=click.IntRange(min=0), default=0, metavar="N",
+              help="Only the N most recent jobs (0, the default: all)")
+@click.option("--tags/--no-tags", "show_tags", default=True, show_default=True,
+              help="Show the tags of the jobs (the TAGS column)")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (one list of objects)")
 @click.option("--fullpath", is_flag=True, help="Show the job folders")
 @click.pass_context
 def list_jobs(ctx, workdir, workspace, experiments, states, types, tags, filter_text, count,
-              as_json, fullpath):
-    """List jobs, oldest first (by submission time)."""
+              show_tags, as_json, fullpath):
+    """List jobs, oldest first (by submission time).
+
+    Jobs are named TYPE/IDENTIFIER, the identifier cut to 12 digits on a terminal and
+    whole otherwise (for scripts)."""
     index = _open_workspace(ctx, workdir, workspace)
-    selection = _Selection(index, experiments, states, types, tags, filter_text)
+    selection = Selection(index, experiments, states, types, tags, filter_text)
     found = sorted(selection.jobs(), key=lambda j: (j.submitted or 0, j.locator))
-    if count is not None:
-        found = found[len(found) - count:] if count else []
+    if count:
+        found = found[-count:]
     if as_json:
         click.echo(json.dumps([j.to_json() for j in found], indent=1, default=str))
         return
     if not found:
         click.echo("No job", err=True)
         return
-    rows = [[str(j.path) if fullpath else j.short, j.state_text, _time(j.submitted),
-             _tags_text(j.tags)] for j in found]
-    click.echo(_table(rows, ["JOB", "STATE", "SUBMITTED", "TAGS"]))
+    full = not sys.stdout.isatty()
+    headers = ["JOB", "STATE", "SUBMITTED"] + (["TAGS"] if show_tags else [])
+    rows = []
+    for j in found:
+        name = str(j.path) if fullpath else j.locator if full else j.short
+        rows.append([name, j.state_text, _time(j.submitted)]
+                    + ([_tags_text(j.tags)] if show_tags else []))
+    click.echo(_table(rows, headers))
 
 
 @jobs.command("path")
@@ -214,8 +145,9 @@ def job_path(ctx, workdir, workspace, job):
 @jobs.command("log")
 @_workspace_options
 @click.argument("job", metavar="JOB")
-@click.option("--stdout", "use_stdout", is_flag=True,
-              help="Show the standard output (default: the standard error)")
+@click.option("--stdout", "--std", "use_stdout", is_flag=True,
+              help="Show the standard output (default: the standard error; --std is"
+                   " experimaestro 2.x's name)")
 @click.option("-f", "--follow", is_flag=True, help="Keep printing what the job writes, until"
                                                     " it ends")
 @click.pass_context
@@ -259,7 +191,7 @@ def job_log(ctx, workdir, workspace, job, use_stdout, follow):
 
 @jobs.command("kill")
 @_workspace_options
-@_filter_options
+@filter_options
 @click.argument("job_refs", nargs=-1, metavar="[JOB]...")
 @click.option("--perform", is_flag=True, help="Really kill (otherwise, say what would be done)")
 @click.pass_context
@@ -271,13 +203,12 @@ def kill_jobs(ctx, workdir, workspace, experiments, states, types, tags, filter_
     scancel. The job then ends as failed (cancelled).
     """
     index = _open_workspace(ctx, workdir, workspace)
-    has_filter = experiments or states or types or tags or filter_text is not None
-    if not job_refs and not has_filter:
+    selection = Selection(index, experiments, states, types, tags, filter_text)
+    if not job_refs and selection.empty:
         raise click.UsageError("give the JOBs to kill, or filters (e.g. --experiment NAME)")
-    selection = _Selection(index, experiments, states, types, tags, filter_text)
     if job_refs:
         targets = [_find(index, ref) for ref in job_refs]
-        targets = [j for j in targets if selection.matches(j)] if has_filter else targets
+        targets = [j for j in targets if selection.matches(j)]
     else:
         targets = [j for j in selection.jobs() if j.state in ("running", "queued")]
         if not targets:
@@ -334,7 +265,7 @@ def _record_cancelled_before_start(job):
 
 @jobs.command("clean")
 @_workspace_options
-@_filter_options
+@filter_options
 @click.option("--perform", is_flag=True,
               help="Really remove the folders (otherwise, say what would be removed)")
 @click.option("--orphans/--no-orphans", default=True, show_default=True,
@@ -350,7 +281,7 @@ def clean_jobs(ctx, workdir, workspace, experiments, states, types, tags, filter
     from .jobindex import folder_size, human_size
 
     index = _open_workspace(ctx, workdir, workspace)
-    selection = _Selection(index, experiments, states, types, tags, filter_text)
+    selection = Selection(index, experiments, states, types, tags, filter_text)
     running_xps = index.running_experiments() if orphans else []
     if running_xps:
         click.echo(f"Experiment(s) {', '.join(running_xps)} running: orphaned jobs are kept",

@@ -2,7 +2,7 @@
 (``--workdir PATH`` or ``--workspace ID`` of the settings file)."""
 
 import json
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Optional
 
 import click
@@ -57,7 +57,10 @@ def workspaces():
 
 @workspaces.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (one list of objects)")
-def list_workspaces(as_json):
+@click.option("-v", "--verbose", is_flag=True,
+              help="Show every setting of each workspace (YAML, or the \"settings\" key"
+                   " with --json)")
+def list_workspaces(as_json, verbose):
     """List the workspaces of the settings file (the first one is the default)."""
     from experimaestro.settings import config_dir, get_settings
 
@@ -68,6 +71,9 @@ def list_workspaces(as_json):
         raise WorkspaceNotFound(f"{path}: {exc}") from None
     rows = [{"id": ws.id, "path": str(ws.path), "exists": ws.path.is_dir(),
              "default": i == 0, "env": ws.env} for i, ws in enumerate(settings.workspaces)]
+    if verbose:
+        for row, ws in zip(rows, settings.workspaces):
+            row["settings"] = workspace_details(ws)
     if as_json:
         click.echo(json.dumps(rows, indent=1))
         return
@@ -83,3 +89,38 @@ def list_workspaces(as_json):
             flags.append("missing")
         extra = f"  ({', '.join(flags)})" if flags else ""
         click.echo(f"{r['id']:<{width}}  {r['path']}{extra}")
+        if verbose:
+            click.echo(_indented_yaml(r["settings"]))
+
+
+def workspace_details(ws) -> dict:
+    """Every setting of a workspace but its id and path (shown on its line), whatever
+    settings WorkspaceSettings holds, the unknown keys of the settings file included."""
+    details = {k: v for k, v in vars(ws).items()
+               if k not in ("id", "path", "extra") and not k.startswith("_")}
+    details.update(getattr(ws, "extra", None) or {})
+    return _plain(details)
+
+
+def _plain(value):
+    """The value with paths as strings and objects as their public attributes (for
+    YAML and JSON)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, PurePath):
+        return str(value)
+    if hasattr(value, "__dict__") and not isinstance(value, type):
+        return _plain({k: v for k, v in vars(value).items() if not k.startswith("_")})
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def _indented_yaml(details: dict) -> str:
+    # yaml only with -v: the other commands do not pay for its import
+    import yaml
+
+    text = yaml.safe_dump(details, sort_keys=False, default_flow_style=False).rstrip()
+    return "\n".join("    " + line for line in text.splitlines())

@@ -15,7 +15,8 @@ EXAMPLE = ROOT / "examples" / "yaml"
 def environment(config_dir: Path, **extra) -> dict:
     env = dict(os.environ)
     env["XPM_CONFIG_DIR"] = str(config_dir)
-    env.pop("PYTHONPATH", None)
+    # The experimaestro of this tree, not an installed one (a worktree shares the venv)
+    env["PYTHONPATH"] = str(ROOT)
     env.update({k: str(v) for k, v in extra.items()})
     return env
 

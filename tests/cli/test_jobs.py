@@ -1,12 +1,16 @@
 """`experimaestro jobs ...` on workspaces made by real runs."""
 
 import json
+import os
+import pty
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from .helpers import copy_example, jobs_json, out, start_xpm, wait_for, xpm
+from .helpers import copy_example, environment, jobs_json, out, start_xpm, wait_for, xpm
 
 
 @pytest.fixture(scope="module")
@@ -60,23 +64,108 @@ def test_list_json_and_filters(workspace):
     assert xs("--filter", "type=experiment.power and x=1") == [1]
     assert xs("--type", "other") == []
     assert xs("--experiment", "powers", "--state", "done") == [1, 3, 4]
-    assert len(jobs_json(workspace, "--count", "2")) == 2
     # Sorted by submission time, oldest first
     times = [j["submitted"] for j in jobs_json(workspace)]
     assert times == sorted(times)
 
 
+def test_2x_filters(workspace):
+    def xs(*args):
+        return sorted(j["tags"]["x"] for j in jobs_json(workspace, *args))
+
+    assert xs("--filter", '@state = "error"') == [2]
+    assert xs("--filter", '@state = "done" and x in ["1", "3"]') == [1, 3]
+    assert xs("--filter", 'x not in ["1", "3"]') == [2, 4]
+    assert xs("--filter", '@name = "experiment.power" and exponent ~ "3"') == [1, 2, 3, 4]
+    assert xs("--filter", '@name = "power"') == []  # the whole type id, as 2.x
+    assert xs("--filter", "") == [1, 2, 3, 4]  # 2.x's default: no filter
+    assert xs("--state", "done", "--filter", "x=1 or x=2") == [1]  # all must match
+
+
 @pytest.mark.parametrize("expr, message", [
-    ("state=", "expected a value after '=' at position 7"),
-    ("state=done and", "expected KEY=VALUE"),
-    ("(x=1", "expected `)`"),
+    ("state=", "expected a value (a word or a quoted string), got the end at position 7"),
+    ("state=done and", "expected a comparison"),
+    ("(x=1", "expected `and`, `or` or `)`, got the end"),
     ("x=1 y=2", "expected `and`, `or` or the end, got 'y'"),
     ("x='1", "unclosed quote"),
+    ('@status = "done"', "unknown field '@status'"),
+    ("x ~ '('", "invalid regular expression"),
 ])
 def test_bad_filter(workspace, expr, message):
     result = xpm("jobs", "list", "--workdir", workspace, "--filter", expr, cwd=workspace.parent)
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
+    assert "Invalid value for --filter" in result.stderr
+    assert f"\n  {expr}\n" in result.stderr  # the filter, then a caret under the position
+
+
+def test_bad_state_and_tag_options(workspace):
+    result = xpm("jobs", "list", "--workdir", workspace, "--state", "finished",
+                 cwd=workspace.parent)
+    assert result.returncode == 2 and "unknown state 'finished'" in result.stderr
+    assert "Invalid value for --state" in result.stderr
+    result = xpm("jobs", "list", "--workdir", workspace, "--tag", "x", cwd=workspace.parent)
+    assert result.returncode == 2 and "'x': expected NAME=VALUE" in result.stderr
+
+
+def _table(workspace, *args):
+    result = xpm("jobs", "list", "--workdir", workspace, *args, cwd=workspace.parent)
+    assert result.returncode == 0, out(result)
+    return [line.split("  ")[0] for line in result.stdout.splitlines()]
+
+
+def test_list_count(workspace):
+    every = [j["locator"] for j in jobs_json(workspace)]
+    assert len(every) == 4
+    for option in ("-c", "-n", "--count"):
+        assert [j["locator"] for j in jobs_json(workspace, option, "2")] == every[-2:]
+    assert _table(workspace, "-c", "3")[1:] == every[-3:]  # the most recent, oldest first
+    assert len(jobs_json(workspace, "-c", "0")) == 4  # 2.x's default: no limit
+    result = xpm("jobs", "list", "--workdir", workspace, "-c", "-1", cwd=workspace.parent)
+    assert result.returncode == 2 and "Invalid value for '--count'" in result.stderr
+
+
+def test_list_tags_column(workspace):
+    def lines(*args):
+        result = xpm("jobs", "list", "--workdir", workspace, *args, cwd=workspace.parent)
+        assert result.returncode == 0, out(result)
+        return result.stdout.splitlines()
+
+    assert lines()[0].split() == ["JOB", "STATE", "SUBMITTED", "TAGS"]
+    assert lines("--tags") == lines()
+    hidden = lines("--no-tags")
+    assert hidden[0].split() == ["JOB", "STATE", "SUBMITTED"]
+    assert len(hidden) == 5 and not any("x=" in line for line in hidden)
+
+
+def test_list_names_jobs_in_full_unless_on_a_terminal(workspace):
+    every = [j["locator"] for j in jobs_json(workspace)]
+    assert _table(workspace)[1:] == every  # a pipe: whole identifiers (for scripts)
+    primary, secondary = pty.openpty()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "experimaestro", "jobs", "list", "--workdir", workspace],
+            stdout=secondary, stderr=subprocess.PIPE, cwd=workspace.parent, timeout=60,
+            env=environment(workspace.parent / ".xpm-config"))
+        os.close(secondary)
+        assert result.returncode == 0, result.stderr
+        shown = _read_all(primary).decode()
+    finally:
+        os.close(primary)
+    names = [line.split("  ")[0] for line in shown.splitlines()[1:]]
+    assert names == [f"{loc.split('/')[0]}/{loc.split('/')[1][:12]}" for loc in every]
+
+
+def _read_all(fd: int) -> bytes:
+    data = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # EIO: the terminal's other side is closed, all was read
+            return data
+        if not chunk:
+            return data
+        data += chunk
 
 
 def test_unknown_experiment_and_not_a_workspace(workspace, tmp_path):
@@ -132,6 +221,9 @@ def test_log(workspace):
     assert "RuntimeError: failure requested for x=2" in result.stdout
     result = xpm("jobs", "log", "--workdir", workspace, "--stdout", jobs[4]["id"][:12],
                  cwd=workspace.parent)
+    assert result.returncode == 0 and result.stdout == "4 ** 3 = 64\n"
+    result = xpm("jobs", "log", "--workdir", workspace, "--std", jobs[4]["id"][:12],
+                 cwd=workspace.parent)  # 2.x's name of --stdout
     assert result.returncode == 0 and result.stdout == "4 ** 3 = 64\n"
     # -f on an ended job prints the log and returns
     result = xpm("jobs", "log", "-f", "--workdir", workspace, "--stdout", jobs[1]["id"][:12],

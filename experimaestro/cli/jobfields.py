@@ -1,0 +1,127 @@
+"""What the keys of a job filter read from a job, and how they compare with a value.
+
+A key names a field: ``state`` (or 2.x's ``@state``), ``reason``, ``type`` (``task``),
+2.x's ``@name`` (the type id, exactly), ``experiment`` (``xp``), ``id`` (``job``: an
+identifier prefix), ``tag.NAME``, or any other word: the tag of that name. A field reads
+a list of values from a job (none when the job has no such tag) and says whether one of
+them is the expected value; the filter's operators (``=``, ``in``, ``~``...) are built
+on that.
+"""
+
+import re
+from typing import Callable, List, Optional
+
+from experimaestro.jobfolder import FailureReason
+
+__all__ = ["Field", "field_for", "UnknownField", "STATES", "STATE_NAMES", "canonical_state"]
+
+#: the states of a job as listed
+STATES = ("done", "failed", "running", "queued", "pending")
+#: experimaestro 2.x's state names (its ``@state`` values) for ours
+STATE_ALIASES = {"error": "failed", "waiting": "pending", "unscheduled": "pending",
+                 "ready": "pending", "transient": "pending", "scheduled": "queued"}
+#: what ``state=`` accepts: the states, the reasons of a failure (the failed jobs with
+#: that reason), and 2.x's names
+STATE_NAMES = (*STATES, *(r.value for r in FailureReason if r.value not in STATES),
+               *STATE_ALIASES)
+
+
+class UnknownField(ValueError):
+    """A ``@name`` field that does not exist (only 2.x's two are known)."""
+
+
+def canonical_state(name: str) -> Optional[str]:
+    """Our name for a state given by the user (any case, 2.x's names too); None when
+    there is no such state."""
+    name = name.lower()
+    if name not in STATE_NAMES:
+        return None
+    return STATE_ALIASES.get(name, name)
+
+
+class Field:
+    """A field of a job: ``read(job)`` gives its values, ``same(actual, expected)``
+    compares one of them with the user's value (a string)."""
+
+    def __init__(self, read: Callable[[object], List[object]],
+                 same: Callable[[object, str], bool], is_state: bool = False):
+        self.read = read
+        self.same = same
+        #: the values of this field are state names (checked when the filter is read)
+        self.is_state = is_state
+
+    def equals(self, job, expected: str) -> bool:
+        return any(self.same(actual, expected) for actual in self.read(job))
+
+    def matches(self, job, regex: re.Pattern) -> bool:
+        # As 2.x: re.match, so the pattern is anchored at the start of the value
+        return any(regex.match(str(actual)) for actual in self.read(job))
+
+
+def _same_tag(actual, expected: str) -> bool:
+    """Tag values come from JSON: numbers compare as numbers (lr=0.10 is 0.1), booleans
+    in any case."""
+    if isinstance(actual, bool):
+        return str(actual).lower() == expected.lower()
+    text = str(actual)
+    if text == expected:
+        return True
+    try:
+        return float(text) == float(expected)
+    except ValueError:
+        return False
+
+
+def _read_state(job) -> List[str]:
+    # A failed job is also in the state named by its reason (state=cancelled)
+    if job.state == "failed":
+        return ["failed", job.reason or "failed"]
+    return [job.state]
+
+
+def _same_type(type_id: str, expected: str) -> bool:
+    expected = expected.lower()
+    return type_id == expected or type_id.endswith("." + expected)
+
+
+def _tag(name: str) -> Field:
+    return Field(lambda job: [job.tags[name]] if name in job.tags else [], _same_tag)
+
+
+_STATE = Field(_read_state, lambda actual, expected: actual == canonical_state(expected),
+               is_state=True)
+_TYPE = Field(lambda job: [job.type_id], _same_type)
+_FIELDS = {
+    "state": _STATE,
+    "reason": Field(lambda job: [job.reason or ""],
+                    lambda actual, expected: actual == expected.lower()),
+    "type": _TYPE,
+    "task": _TYPE,
+    "experiment": Field(lambda job: sorted(job.experiments),
+                        lambda actual, expected: actual == expected),
+    "id": Field(lambda job: [job.identifier],
+                lambda actual, expected: actual.startswith(expected.lower())),
+}
+_FIELDS["xp"] = _FIELDS["experiment"]
+_FIELDS["job"] = _FIELDS["id"]
+
+#: experimaestro 2.x's fields; ``@name`` is the job's type id (its folder), compared
+#: exactly as 2.x does
+_AT_FIELDS = {
+    "@state": _STATE,
+    "@name": Field(lambda job: [job.type_id], lambda actual, expected: actual == expected),
+}
+
+
+def field_for(key: str) -> Field:
+    """The field a key names; raises UnknownField for an unknown ``@`` field."""
+    if key.startswith("@"):
+        try:
+            return _AT_FIELDS[key.lower()]
+        except KeyError:
+            raise UnknownField(f"unknown field {key!r}: the @ fields are "
+                               f"{' and '.join(_AT_FIELDS)} (a tag is named without @)") from None
+    name = key.lower()
+    if name.startswith("tag.") and len(key) > 4:
+        return _tag(key[4:])
+    return _FIELDS.get(name) or _tag(key)
