@@ -1,5 +1,6 @@
 """``with experiment(workdir, name) as xp:`` — where tasks are submitted."""
 
+import datetime
 import enum
 import json
 import logging
@@ -11,8 +12,9 @@ from typing import Dict, List, Optional, Union
 
 from experimaestro.core import hooks
 
-from .jobs import Job, JobState
 from experimaestro.jobfolder import write_atomic
+
+from .jobs import Job, JobState
 from .workspace import RunMode, Workspace
 
 logger = logging.getLogger("xpm.experiment")
@@ -74,6 +76,8 @@ class experiment:
         self._order: List[Job] = []
         self.scheduler = None
         self.run_path: Optional[Path] = None
+        #: xp.workdir: the run folder (in dry-run mode, the one a run would have)
+        self._workdir: Optional[Path] = None
         self._xp_lock = None
         self._services: Dict[str, object] = {}
         self._prepared: set = set()  # RunMode.PREPARE: identifiers prepared so far
@@ -101,11 +105,64 @@ class experiment:
 
     @property
     def workdir(self) -> Path:
-        return self.workspace.path
+        """The folder of this run, ``experiments/<name>/<run id>`` (as in 2.x; the
+        workspace is ``xp.workspace.path``)."""
+        if self._workdir is None:
+            raise RuntimeError(f"experiment {self.name}: xp.workdir (the folder of the run)"
+                               " exists only inside the `with experiment(...)` block")
+        return self._workdir
 
     @property
     def jobspath(self) -> Path:
-        return self.workspace.jobspath
+        """The run's links to its job folders, ``workdir / "jobs"`` (as in 2.x)."""
+        return self.workdir / "jobs"
+
+    @property
+    def resultspath(self) -> Path:
+        """Where the experiment may store results of this run: ``workdir / "results"``
+        (created on first use; only when the jobs really run, as in 2.x)."""
+        self._normal_mode_only("xp.resultspath")
+        path = self.workdir / "results"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def save(self, obj, name: str = "default"):
+        """Save configurations (and what they hold) in the run's ``data/<name>`` folder,
+        for :meth:`load` in another experiment; nothing is written in the other run
+        modes (as in 2.x)."""
+        if self.run_mode is not RunMode.NORMAL:
+            return
+        from experimaestro.core.serialization import save
+
+        folder = self.workdir / "data" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        save(obj, folder)
+
+    def load(self, reference: str, name: str = "default", run_id: Optional[str] = None):
+        """What the experiment `reference` saved under `name` (:meth:`save`), in its run
+        `run_id` (default: its latest run, as in 2.x)."""
+        from experimaestro.core.serialization import load
+
+        base = self.workspace.experimentspath / reference
+        if run_id is not None:
+            run = base / run_id
+        else:
+            runs = sorted((p for p in base.iterdir() if p.is_dir() and not p.is_symlink()),
+                          key=lambda p: p.stat().st_mtime) if base.is_dir() else []
+            if not runs:
+                raise FileNotFoundError(f"experiment {reference!r} has no run in {base}")
+            run = runs[-1]
+        folder = run / "data" / name
+        if not folder.is_dir():
+            raise FileNotFoundError(f"nothing saved under {name!r} in {run} (no {folder};"
+                                    f" xp.save(obj, {name!r}) writes it)")
+        return load(folder)
+
+    def _normal_mode_only(self, what: str):
+        if self.run_mode is not RunMode.NORMAL:
+            raise RuntimeError(
+                f"{what} is not available in {self.run_mode.value} mode (nothing is written"
+                " outside a real run); guard it with `if xp.run_mode == RunMode.NORMAL:`")
 
     @property
     def xppath(self) -> Path:
@@ -287,6 +344,9 @@ class experiment:
         if self.run_mode is not RunMode.DRY_RUN:
             self.workspace.prepare()
             self._open_run()
+            self._workdir = self.run_path
+        else:
+            self._workdir = self.xppath / self._new_run_id()
         if self.run_mode is RunMode.NORMAL:
             from .scheduler import Scheduler
 
@@ -316,8 +376,6 @@ class experiment:
         logging.getLogger("xpm").warning(message)
 
     def _open_run(self):
-        import datetime
-
         import fasteners
 
         self.xppath.mkdir(parents=True, exist_ok=True)
@@ -327,11 +385,7 @@ class experiment:
 
             logging.getLogger("xpm").warning("experiment %s is running elsewhere: waiting for it", self.name)
             self._xp_lock.acquire()
-        stamp = datetime.datetime.now().strftime("%Y%m%d_%H%M%S")
-        run_id, n = stamp, 0
-        while (self.xppath / run_id).exists():
-            n += 1
-            run_id = f"{stamp}.{n}"
+        run_id = self._new_run_id()
         self.run_path = self.xppath / run_id
         (self.run_path / "jobs").mkdir(parents=True)
         current = self.xppath / "current"
@@ -342,8 +396,16 @@ class experiment:
         os.replace(tmp, current)
         self._write_environment(status="running")
 
+    def _new_run_id(self) -> str:
+        """A timestamp, with ``.N`` when a run of the same second exists (2.x's names)."""
+        stamp = datetime.datetime.now().strftime("%Y%m%d_%H%M%S")
+        run_id, n = stamp, 0
+        while (self.xppath / run_id).exists():
+            n += 1
+            run_id = f"{stamp}.{n}"
+        return run_id
+
     def _write_environment(self, status: str, ended: bool = False):
-        import datetime
         import platform
 
         if self.run_path is None:

@@ -1,0 +1,44 @@
+"""The run folder as 2.x's API shows it: xp.workdir, jobspath, resultspath, save, load."""
+
+import pytest
+
+from experimaestro import RunMode, experiment
+from xpm_fixtures.tasks import Add
+
+
+def test_workdir_is_the_run_folder_and_jobspath_its_links(tmp_path):
+    xp = experiment(tmp_path, "runs")
+    with pytest.raises(RuntimeError, match=r"exists only inside the `with experiment"):
+        xp.workdir
+    with xp:
+        task = Add.C(x=1)
+        task.submit()
+        assert xp.workdir == xp.run_path == tmp_path / "experiments" / "runs" / \
+            xp.run_path.name
+        assert xp.workspace.path == tmp_path
+    job = task.__xpm__.job
+    link = xp.jobspath / job.type_id / job.identifier
+    assert link.resolve() == job.path.resolve()
+    assert (xp.workdir / "results").exists() is False  # created on first use only
+    with experiment(tmp_path, "runs") as again:
+        assert again.resultspath == again.workdir / "results" and again.resultspath.is_dir()
+        assert again.workdir != xp.workdir
+
+
+def test_dry_run_has_a_workdir_but_writes_nothing(tmp_path):
+    with experiment(tmp_path, "dry", run_mode=RunMode.DRY_RUN) as xp:
+        assert xp.workdir.parent == tmp_path / "experiments" / "dry"
+        with pytest.raises(RuntimeError, match=r"xp.resultspath is not available in"
+                                                r" dry-run mode"):
+            xp.resultspath
+        xp.save([Add.C(x=1)], "ignored")
+    assert not (tmp_path / "experiments").exists()
+
+
+def test_load_says_what_is_missing(tmp_path):
+    with experiment(tmp_path, "reader") as xp:
+        with pytest.raises(FileNotFoundError, match=r"experiment 'nope' has no run in"):
+            xp.load("nope")
+        with pytest.raises(FileNotFoundError, match=r"nothing saved under 'mine' in .*reader"
+                                                    r".*xp.save\(obj, 'mine'\) writes it"):
+            xp.load("reader", "mine")
