@@ -10,6 +10,8 @@ _LAZY = {
     "MISSING": "experimaestro.experiments.base",
     "ExperimentHelper": "experimaestro.experiments.helper",
     "ExperimentCallable": "experimaestro.experiments.helper",
+    "GridSearch": "experimaestro.experiments.grid",
+    "generate_grid": "experimaestro.experiments.grid",
 }
 
 __all__ = sorted(_LAZY)

@@ -1,6 +1,6 @@
 """The schema of an experiment's YAML file: ``@configuration()`` classes (attrs, keyword only)."""
 
-from typing import List, Optional
+from typing import Any, Dict, List, Optional
 
 import attrs
 
@@ -62,3 +62,6 @@ class ConfigurationBase:
     add_timestamp: bool = False
     #: What to do when the project's git repository has uncommitted changes
     dirty_git: DirtyGitAction = DirtyGitAction.WARN
+    #: Grid search: dotted field paths to search spaces, and ``config_dicts`` (values
+    #: that vary together); expanded by ``experimaestro.experiments.grid.generate_grid``
+    grid_search: Optional[Dict[str, Any]] = None
