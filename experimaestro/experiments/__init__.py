@@ -12,10 +12,12 @@ from .configuration import MISSING, ConfigurationBase, configuration
 _LAZY = {
     "ExperimentHelper": "experimaestro.experiments.helper",
     "ExperimentCallable": "experimaestro.experiments.helper",
+    "GridSearch": "experimaestro.experiments.grid",
+    "generate_grid": "experimaestro.experiments.grid",
 }
 
-__all__ = ["ConfigurationBase", "ExperimentCallable", "ExperimentHelper", "MISSING",
-           "configuration"]
+__all__ = ["ConfigurationBase", "ExperimentCallable", "ExperimentHelper", "GridSearch",
+           "MISSING", "configuration", "generate_grid"]
 
 
 def __getattr__(name):

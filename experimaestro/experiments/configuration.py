@@ -1,7 +1,7 @@
 """The schema of an experiment's YAML file: ``@configuration()`` classes (attrs, keyword only);
 the module path of 2.x (``experimaestro.experiments.configuration``)."""
 
-from typing import List, Optional
+from typing import Any, Dict, List, Optional
 
 import attrs
 
@@ -63,3 +63,6 @@ class ConfigurationBase:
     add_timestamp: bool = False
     #: What to do when the project's git repository has uncommitted changes
     dirty_git: DirtyGitAction = DirtyGitAction.WARN
+    #: Grid search: dotted field paths to search spaces, and ``config_dicts`` (values
+    #: that vary together); expanded by ``experimaestro.experiments.grid.generate_grid``
+    grid_search: Optional[Dict[str, Any]] = None

@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any, List, Optional, Sequence, Tuple
 
 from .configuration import ConfigurationBase
+from .grid import GridError, check_grid
 from .helper import ExperimentHelper
-from .schema import build_configuration, is_schema
+from .schema import build_configuration, is_schema, problems_error
 from .yamlfiles import ConfigError, MergedConfig, load_experiment_yaml
 
 logger = logging.getLogger("xpm.experiments")
@@ -251,6 +252,7 @@ class ExperimentRun:
         if self.schema is None:
             self.import_experiment()
         self.configuration = build_configuration(self.schema, self.merged)
+        check_yaml_grid(self.configuration, self.merged)
         return self.configuration
 
     @property
@@ -302,6 +304,18 @@ class ExperimentRun:
             self.helper.xp = xp
             self.helper.run(list(args), cfg)
         return xp
+
+
+def check_yaml_grid(cfg, merged: MergedConfig):
+    """A grid search that generate_grid would refuse is reported when the file is read,
+    with the file and line of each problem (a schema redefining `grid_search` as
+    something other than a mapping gives it another meaning: not checked)."""
+    if not isinstance(getattr(cfg, "grid_search", None), (dict, type(None))):
+        return
+    try:
+        check_grid(cfg)
+    except GridError as exc:
+        raise problems_error(merged, exc.problems) from None
 
 
 def git_changes(path: Path) -> List[str]:

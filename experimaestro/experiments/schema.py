@@ -6,16 +6,51 @@ import difflib
 import enum
 import typing
 from pathlib import PurePath
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple, runtime_checkable
 
 import attrs
 
 from .configuration import MISSING
 from .yamlfiles import ConfigError, KeyPath, MergedConfig, format_path
 
-__all__ = ["build_configuration", "is_schema", "to_plain"]
+__all__ = ["build_configuration", "convert", "field_types", "is_schema", "problems_error",
+           "to_plain", "Coercer", "InvalidValue", "Plain"]
 
 _NoneType = type(None)
+
+#: converts a value to a type, reporting problems at a path relative to the value
+Convert = Callable[[Any, Any, KeyPath], Any]
+
+
+class InvalidValue(ValueError):
+    """Values that do not fit their type: ``problems`` lists (key path, message)."""
+
+    def __init__(self, problems: List[Tuple[KeyPath, str]]):
+        self.problems = list(problems)
+        super().__init__("; ".join(f"{format_path(p)}: {m}" if p else m for p, m in problems))
+
+
+@runtime_checkable
+class Coercer(Protocol):
+    """Metadata of ``Annotated[T, coercer]`` that reads the YAML value itself (as
+    ``GridSearch[T]`` does): the schema hands it the value, ``T``, and ``convert`` to
+    check parts of the value against a type; it raises InvalidValue (paths relative to
+    the value) for what does not fit."""
+
+    def xpm_coerce(self, value: Any, declared: Any, convert: Convert) -> Any: ...
+
+    def xpm_describe(self, declared: Any, describe: Callable[[Any], str]) -> str: ...
+
+
+@runtime_checkable
+class Plain(Protocol):
+    """A value that knows its YAML form (for ``--show``)."""
+
+    def xpm_plain(self) -> Any: ...
+
+
+def _coercer(metadata) -> Optional[Coercer]:
+    return next((m for m in metadata if isinstance(m, Coercer)), None)
 
 
 def is_schema(tp) -> bool:
@@ -81,6 +116,9 @@ def describe(tp) -> str:
         return text + " or null" if _NoneType in args else text
     if origin is typing.Literal:
         return "one of " + ", ".join(repr(a) for a in args)
+    if origin is typing.Annotated:
+        coercer = _coercer(tp.__metadata__)
+        return coercer.xpm_describe(args[0], describe) if coercer else describe(args[0])
     if origin in (list, tuple, set, frozenset, typing.Sequence, typing.List) or tp in (list, tuple):
         item = describe(args[0]) if args else "values"
         return f"a list (of {item})"
@@ -126,14 +164,16 @@ class _Invalid(Exception):
 
 
 class _Builder:
-    def __init__(self, merged: MergedConfig):
-        self.merged = merged
+    def __init__(self, merged: Optional[MergedConfig]):
+        self.merged = merged  # None: values given in Python, not read from files
         self.errors: List[Tuple[KeyPath, str, Optional[KeyPath]]] = []
 
     def error(self, path: KeyPath, message: str, where: Optional[KeyPath] = None):
         self.errors.append((path, message, where))
 
     def raw(self, path: KeyPath) -> Optional[str]:
+        if self.merged is None:
+            return None
         origin = self.merged.origins.get(tuple(path))
         return origin.raw if origin is not None else None
 
@@ -208,6 +248,9 @@ class _Builder:
             self.error(path, f"expected {describe(tp)}, got {_show(value)}")
             raise _Invalid()
         if origin is typing.Annotated:
+            coercer = _coercer(tp.__metadata__)
+            if coercer is not None:
+                return self._custom(coercer, value, args[0], path)
             return self.coerce(value, args[0], path, default)
         if is_schema(tp):
             return self.build(tp, value, path, default)
@@ -216,6 +259,17 @@ class _Builder:
         if origin in (dict, typing.Mapping) or tp is dict:
             return self._mapping(value, tp, args, path)
         return self._scalar(value, tp, path)
+
+    def _custom(self, coercer: Coercer, value, declared, path: KeyPath):
+        def convert(part, tp, relative: KeyPath = ()):
+            return self.coerce(part, tp, (*path, *relative))
+
+        try:
+            return coercer.xpm_coerce(value, declared, convert)
+        except InvalidValue as exc:
+            for relative, message in exc.problems:
+                self.error((*path, *relative), message)
+            raise _Invalid() from None
 
     def _sequence(self, value, tp, kind, args, path):
         if not isinstance(value, list):
@@ -341,19 +395,43 @@ def build_configuration(schema, merged: MergedConfig):
         return builder.build(schema, merged.data, ())
     except _Invalid:
         pass
+    raise problems_error(merged, builder.errors)
+
+
+def problems_error(merged: MergedConfig, problems) -> ConfigError:
+    """One ConfigError for problems (key path, message[, key path of the place to show]),
+    each line saying where its key was set (file:line, or the -c option)."""
     found = []
-    for path, message, where in builder.errors:
-        origin = merged.origin(where if where is not None else path)
+    for path, message, *where in problems:
+        shown = where[0] if where and where[0] is not None else path
+        origin = merged.origin(shown)
         found.append(((origin.source, origin.line or 0), f"{origin}: {format_path(path)}: {message}"))
     found.sort(key=lambda item: item[0])
     lines = [line for _, line in found]
     if len(lines) == 1:
-        raise ConfigError(f"invalid configuration: {lines[0]}")
-    raise ConfigError("invalid configuration:\n" + "\n".join(f"  {line}" for line in lines))
+        return ConfigError(f"invalid configuration: {lines[0]}")
+    return ConfigError("invalid configuration:\n" + "\n".join(f"  {line}" for line in lines))
+
+
+def convert(value, tp):
+    """``value`` converted to ``tp`` by the rules of the YAML schema (for values given in
+    Python); raises InvalidValue listing what does not fit."""
+    builder = _Builder(None)
+    try:
+        return builder.coerce(value, tp, ())
+    except _Invalid:
+        raise InvalidValue([(path, message) for path, message, _ in builder.errors]) from None
+
+
+def field_types(cls) -> Dict[str, Any]:
+    """The YAML keys of a schema class and their declared types."""
+    return {f.name: f.type for f in _fields(cls)}
 
 
 def to_plain(value):
     """JSON/YAML-friendly data from a configuration instance."""
+    if isinstance(value, Plain):
+        return to_plain(value.xpm_plain())
     if is_schema(type(value)):
         if attrs.has(type(value)):
             names = [a.name for a in attrs.fields(type(value))]
