@@ -24,6 +24,7 @@ __all__ = [
     "SerializedPath",
     "SerializedPathLoader",
     "ObjectStore",
+    "ObjectStream",
     "state_dict",
     "from_state_dict",
     "save",
@@ -272,6 +273,22 @@ def params_dict(task, *, jobpath: Optional[Path] = None, workspace: Optional[Pat
     }
 
 
+class ObjectStream:
+    """The serialized objects of several configurations, each object once: what a run's
+    ``objects.jsonl`` holds (its ids are unique within the stream)."""
+
+    def __init__(self, context: SerializationContext):
+        self._writer = _Writer(context)
+        self._written = 0
+
+    def new_records(self, cfg) -> List[dict]:
+        """The records of `cfg` and of what it holds that earlier calls did not give."""
+        self._writer.add(cfg)
+        records = self._writer.records
+        new, self._written = records[self._written:], len(records)
+        return new
+
+
 def state_dict(context: SerializationContext, obj) -> dict:
     """A JSON-compatible dict describing obj (configs, lists and dicts of configs)."""
     writer = _Writer(context)
@@ -377,8 +394,11 @@ class _Reader:
                 xpm.values[name] = None
             else:
                 xpm.set(arg, value)
-        if "task" in record and record["task"] in self.objects:  # (absent: partial loading)
-            xpm.task = self.objects[record["task"]]
+        task = record.get("task")
+        # (2.x marks a submitted task as its own task: that is not an output of a task;
+        # a task missing from the objects was left out by partial loading)
+        if task is not None and task != record["id"] and task in self.objects:
+            xpm.task = self.objects[task]
         if "init-tasks" in record:
             xpm.init_tasks = [self.objects[i] for i in record["init-tasks"]]
 

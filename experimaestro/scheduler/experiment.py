@@ -15,6 +15,7 @@ from experimaestro.core import hooks
 from experimaestro.jobfolder import write_atomic
 
 from .jobs import Job, JobState
+from .runfiles import RunFiles
 from .workspace import RunMode, Workspace
 
 logger = logging.getLogger("xpm.experiment")
@@ -84,7 +85,8 @@ class experiment:
         self._actions: Dict[str, object] = {}
         self._tokens: Dict[str, object] = {}
         self._link_dirs: set = set()
-        self._jobs_log = None
+        #: the record files of the run folder (runfiles.py)
+        self._run_files = None
         self._outputs = None
 
     # -- current experiment ------------------------------------------------------
@@ -242,11 +244,9 @@ class experiment:
         if action_id in self._actions:
             return action_id
         self._actions[action_id] = action
-        if self.run_path is not None and self.run_mode is RunMode.NORMAL:
-            line = {"action_id": action_id, "description": action.describe(),
-                    "state": state_dict(SerializationContext(), action)}
-            with open(self.run_path / "actions.jsonl", "a") as f:
-                f.write(json.dumps(line) + "\n")
+        if self._run_files is not None and self.run_mode is RunMode.NORMAL:
+            self._run_files.action(action_id, action,
+                                   state_dict(SerializationContext(), action))
         return action_id
 
     @property
@@ -289,9 +289,7 @@ class experiment:
         self.scheduler.submit(job)
 
     def _record(self, job: Job):
-        """Link the job from the run folder, and add a line to jobs.jsonl."""
-        import time
-
+        """Link the job from the run folder, and record it (jobs.jsonl, objects.jsonl)."""
         if self.run_path is None:
             return
         folder = f"{self.run_path}/jobs/{job.type_id}"
@@ -304,11 +302,7 @@ class experiment:
                        f"{folder}/{job.identifier}")
         except FileExistsError:
             pass
-        line = {"job_id": job.identifier, "task_id": job.type_id, "tags": job.tags(),
-                "timestamp": time.time()}
-        if self._jobs_log is None:
-            self._jobs_log = open(self.run_path / "jobs.jsonl", "a", buffering=1)
-        self._jobs_log.write(json.dumps(line, default=str) + "\n")
+        self._run_files.job(job)
 
     @property
     def dynamic_outputs(self):
@@ -394,6 +388,7 @@ class experiment:
             tmp.unlink()
         os.symlink(run_id, tmp)
         os.replace(tmp, current)
+        self._run_files = RunFiles(self.run_path, self.name)
         self._write_environment(status="running")
 
     def _new_run_id(self) -> str:
@@ -465,9 +460,10 @@ class experiment:
                 status = "interrupted"
             else:
                 status = "failed" if (failures or exc_type) else "done"
-            if self._jobs_log is not None:
-                self._jobs_log.close()
-                self._jobs_log = None
+            if self._run_files is not None:
+                self._run_files.close(status, {j.identifier: j.state.value
+                                               for j in self._order})
+                self._run_files = None
             try:
                 self._write_environment(status, ended=True)
             finally:

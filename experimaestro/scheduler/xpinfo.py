@@ -2,7 +2,9 @@
 
 A run folder (``WORKSPACE/experiments/<name>/<run id>``, or its ``current`` link) lists its
 jobs in ``jobs.jsonl`` and its actions in ``actions.jsonl``; the configurations are rebuilt
-from each job's ``params.json`` and from the action records.
+from each job's ``params.json`` and from the action records. A run of experimaestro 2.x
+has no ``actions.jsonl``: its actions come from ``objects.jsonl`` and ``status.json``
+(which runs of ours also write, for 2.x's reader: see runfiles.py).
 """
 
 import json
@@ -65,4 +67,23 @@ def load_xp_info(path: Union[str, Path]) -> ExperimentInfo:
     if actions_file.exists():
         for record in _lines(actions_file):
             actions[record["action_id"]] = from_state_dict(record["state"])
+    elif (run / "objects.jsonl").exists():
+        actions = _actions_of_2x_run(run)  # (a run of experimaestro 2.x)
     return ExperimentInfo(jobs=jobs, actions=actions)
+
+
+def _actions_of_2x_run(run: Path) -> Dict[str, Any]:
+    """The actions of a run written by 2.x: their ids are in status.json, their
+    configurations among the objects of objects.jsonl (matched by identifier)."""
+    from experimaestro.core.serialization import from_state_dict
+
+    try:
+        ids = set(json.loads((run / "status.json").read_text()).get("actions") or {})
+    except (OSError, ValueError):
+        return {}
+    objects = list(_lines(run / "objects.jsonl"))
+    refs = {o["identifier"]: {"type": "python", "value": o["id"]}
+            for o in objects if o.get("identifier") in ids}
+    if not refs:
+        return {}
+    return from_state_dict({"objects": objects, "data": refs})
