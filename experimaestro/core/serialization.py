@@ -128,6 +128,8 @@ class _Writer:
     def __init__(self, context: SerializationContext):
         self.context = context
         self.records: List[dict] = []
+        #: records written so far (ids stay unique when `records` is emptied: streams)
+        self.count = 0
         self.ids: Dict[int, int] = {}
         #: references to configs still being written (cycles), patched once they are
         self.forward: Dict[int, List[dict]] = {}
@@ -156,7 +158,8 @@ class _Writer:
             fields[arg.name] = self.value(value, arg, [*var_path, arg.name])
         for name, serialized in data.items():  # entries beyond the fields
             fields[name] = _serialized_path_json(serialized)
-        oid = len(self.records)
+        oid = self.count
+        self.count += 1
         module = _module_name(ucls)
         record.update(
             {
@@ -279,13 +282,12 @@ class ObjectStream:
 
     def __init__(self, context: SerializationContext):
         self._writer = _Writer(context)
-        self._written = 0
 
     def new_records(self, cfg) -> List[dict]:
         """The records of `cfg` and of what it holds that earlier calls did not give."""
         self._writer.add(cfg)
-        records = self._writer.records
-        new, self._written = records[self._written:], len(records)
+        new = self._writer.records
+        self._writer.records = []  # (given once: the stream keeps only their ids)
         return new
 
 
