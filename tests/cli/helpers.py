@@ -15,7 +15,8 @@ EXAMPLE = ROOT / "examples" / "yaml"
 def environment(config_dir: Path, **extra) -> dict:
     env = dict(os.environ)
     env["XPM_CONFIG_DIR"] = str(config_dir)
-    env.pop("PYTHONPATH", None)
+    # the experimaestro of this tree, whatever the interpreter has installed
+    env["PYTHONPATH"] = str(ROOT)
     env.update({k: str(v) for k, v in extra.items()})
     return env
 
