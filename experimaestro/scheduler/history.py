@@ -30,8 +30,8 @@ RUN_NAME = re.compile(r"^(\d{8}_\d{6})(?:\.(\d+))?$")
 COMPLETED, FAILED = "completed", "failed"
 
 #: the end of a run, as written by us (environment.json "status") or by 2.x
-#: (environment.json "run.status", or status.json "status"); an interrupted run did
-#: not complete (2.x records Ctrl-C as failed)
+#: (environment.json "run.status", or status.json "status"); an interrupted run
+#: (Ctrl-C) did not complete: it counts as failed
 STATUSES = {"done": COMPLETED, "completed": COMPLETED, "failed": FAILED,
             "interrupted": FAILED}
 
