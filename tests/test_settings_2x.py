@@ -23,11 +23,18 @@ def ref27(request):
     """The interpreter of experimaestro 2.7.0 (the compatibility environments are made
     when it is missing)."""
     python = ROOT / ".venv-ref27" / "bin" / "python"
-    check = [str(python), "-c", "import experimaestro; print(experimaestro.__version__)"]
-    if not python.exists() or subprocess.run(check, capture_output=True, text=True,
-                                             cwd=COMPAT).stdout.strip() != "2.7.0":
+    if _version(python) != "2.7.0":
         request.getfixturevalue("compat_envs")
     return python
+
+
+def _version(python: Path) -> str:
+    """The experimaestro of an interpreter, by itself (not the one of PYTHONPATH)."""
+    if not python.exists():
+        return ""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    return subprocess.run([str(python), "-c", "import experimaestro as x; print(x.__version__)"],
+                          capture_output=True, text=True, cwd=COMPAT, env=env).stdout.strip()
 
 
 def outcome(python: Path, pythonpath: str, folder: Path) -> dict:

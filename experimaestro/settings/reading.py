@@ -19,7 +19,7 @@ import os
 import re
 import typing
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Dict, List, Tuple
 
 from .model import HistorySettings, Settings, SettingsError, WorkspaceSettings
 from .yamltext import KeyPath, format_key, read_yaml_with_lines
@@ -250,9 +250,9 @@ def _show(value) -> str:
     return repr(value)
 
 
-def _interpolate(value, key: KeyPath, unset: List[KeyPath]):
-    """``${env:VAR}`` replaced in every string value (the keys of ``unset`` get a
-    warning: the reference stays as written, as in 2.x)."""
+def _interpolate(value, key: KeyPath, unset: List[Tuple[KeyPath, str]]):
+    """``${env:VAR}`` replaced in every string value; a variable that is not set is
+    added to ``unset`` (key, reference) and stays as written, as in 2.x."""
     if isinstance(value, dict):
         return {k: _interpolate(v, (*key, k), unset) for k, v in value.items()}
     if isinstance(value, list):
@@ -280,7 +280,7 @@ def read_settings(path: Path) -> Settings:
         raise SettingsError(f"{path}: expected a mapping at the top level (keys such as"
                             f" `workspaces:` and `env:`), got {_kind(data)}")
     else:
-        unset: List[Any] = []
+        unset: List[Tuple[KeyPath, str]] = []
         data = _interpolate(data, (), unset)
         for key, reference in unset:
             reader.warn(key, f"{reference}: the environment variable is not set; the text"
