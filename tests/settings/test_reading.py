@@ -182,7 +182,7 @@ def test_2x_features_not_provided_are_refused_when_the_workspace_is_used(
     [ws] = get_settings(path).workspaces  # the file itself is valid
     with pytest.raises(SettingsError) as info:
         ws.ensure_supported()
-    assert f"workspace 'main' cannot be used here" in str(info.value)
+    assert "workspace 'main' cannot be used here" in str(info.value)
     assert f"{path}:4: {message}" in str(info.value)
 
 
