@@ -64,6 +64,7 @@ MAY_IMPORT = {
     "processes": set(),
     "checkers": set(),
     "exceptions": set(),
+    "settings": {"exceptions"},
     "tokens": {"processes"},
     "connectors": {"tokens", "processes"},
     "core": {"checkers", "experimaestro"},  # (the package: its version)

@@ -1,8 +1,9 @@
 """``experimaestro workspaces list``, and how commands find their workspace
-(``--workdir PATH`` or ``--workspace ID`` of the settings file)."""
+(``--workdir PATH``, ``--workspace ID`` of the settings file, its triggers, its first
+workspace)."""
 
 import json
-from pathlib import Path, PurePath
+from pathlib import PurePath
 from typing import Optional
 
 import click
@@ -18,36 +19,21 @@ def register(cli: click.Group):
     cli.add_command(workspaces)
 
 
-def resolve_workspace(workdir: Optional[str], workspace: Optional[str]):
-    """The WorkspaceSettings for ``--workdir``, ``--workspace``, or the first workspace of
-    the settings file when neither is given."""
-    from experimaestro.settings import WorkspaceSettings, config_dir, get_settings
+def resolve_workspace(workdir: Optional[str], workspace: Optional[str],
+                      experiment_id: Optional[str] = None):
+    """The WorkspaceSettings for ``--workspace`` (moved to ``--workdir`` if both are
+    given), ``--workdir``, the triggers of the settings (for ``experiment_id``), or the
+    first workspace of the settings file; prints why when a trigger chose it."""
+    from experimaestro.settings import SettingsError, choose_workspace
 
-    if workdir and workspace:
-        raise WorkspaceNotFound("give either --workdir or --workspace, not both")
     try:
-        settings = get_settings()
-    except (ValueError, OSError) as exc:
-        raise WorkspaceNotFound(f"cannot read the settings file: {exc}") from None
-    except Exception as exc:  # noqa: BLE001 - a YAML error in the settings file
-        raise WorkspaceNotFound(f"{config_dir() / 'settings.yaml'}: {exc}") from None
-    if workdir:
-        path = Path(workdir).expanduser().absolute()
-        for ws in settings.workspaces:
-            if ws.path.expanduser().absolute() == path:
-                return ws
-        return WorkspaceSettings(id=path.name, path=path)
-    if workspace:
-        try:
-            return settings.workspace(workspace)
-        except KeyError as exc:
-            raise WorkspaceNotFound(exc.args[0]) from None
-    if settings.workspaces:
-        return settings.workspaces[0]
-    raise WorkspaceNotFound(
-        f"no workspace: give --workdir PATH, or --workspace ID with the workspaces listed in"
-        f" {config_dir() / 'settings.yaml'}"
-    )
+        ws, why = choose_workspace(workspace=workspace, workdir=workdir,
+                                   experiment_id=experiment_id)
+    except SettingsError as exc:
+        raise WorkspaceNotFound(str(exc)) from None
+    if why.startswith("its trigger"):
+        click.echo(f"Workspace {ws.id} ({ws.path}): {why}", err=True)
+    return ws
 
 
 @click.group()
@@ -62,15 +48,17 @@ def workspaces():
                    " with --json)")
 def list_workspaces(as_json, verbose):
     """List the workspaces of the settings file (the first one is the default)."""
-    from experimaestro.settings import config_dir, get_settings
+    from experimaestro.settings import SettingsError, get_settings, settings_file
 
-    path = config_dir() / "settings.yaml"
+    path = settings_file()
     try:
         settings = get_settings()
-    except Exception as exc:  # noqa: BLE001 - reported to the user
-        raise WorkspaceNotFound(f"{path}: {exc}") from None
+    except SettingsError as exc:
+        raise WorkspaceNotFound(str(exc)) from None
+    default = next((ws for ws in settings.workspaces if not ws.is_remote), None)
     rows = [{"id": ws.id, "path": str(ws.path), "exists": ws.path.is_dir(),
-             "default": i == 0, "env": ws.env} for i, ws in enumerate(settings.workspaces)]
+             "default": ws is default, "remote": ws.is_remote, "env": ws.env,
+             "triggers": ws.triggers} for ws in settings.workspaces]
     if verbose:
         for row, ws in zip(rows, settings.workspaces):
             row["settings"] = workspace_details(ws)
@@ -85,8 +73,12 @@ def list_workspaces(as_json, verbose):
         flags = []
         if r["default"]:
             flags.append("default")
-        if not r["exists"]:
+        if r["remote"]:
+            flags.append("remote")
+        elif not r["exists"]:
             flags.append("missing")
+        if r["triggers"]:
+            flags.append("triggers: " + ", ".join(r["triggers"]))
         extra = f"  ({', '.join(flags)})" if flags else ""
         click.echo(f"{r['id']:<{width}}  {r['path']}{extra}")
         if verbose:

@@ -42,7 +42,8 @@ def _debug(ctx, own: bool) -> bool:
 @click.option("--workdir", type=click.Path(file_okay=False), default=None,
               help="The workspace folder")
 @click.option("--workspace", default=None, metavar="ID",
-              help="A workspace of the settings file (default: its first workspace)")
+              help="A workspace of the settings file (default: the first one whose"
+                   " triggers match the experiment id, else the first one)")
 @click.option("--run-mode", callback=_run_mode, default=None, metavar="MODE",
               help="normal (default), dry-run, generate or prepare; by value or name,"
                    " in any case (dry_run, DRY_RUN, generate_only...)")
@@ -149,7 +150,7 @@ def _main(workdir, workspace, run_mode, overrides, pre_yaml, post_yaml, env, xpm
 
     from experimaestro.cli.workspaces import resolve_workspace
 
-    ws = resolve_workspace(workdir, workspace)
+    ws = resolve_workspace(workdir, workspace, experiment_id=xp_run.experiment_id)
     xp_run.check_git(warn=lambda text: click.echo(text, err=True))
     xp = xp_run.run(ws, run_mode=run_mode, env=env, args=list(args))
     if xp.run_path is not None:

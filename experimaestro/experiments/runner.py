@@ -8,6 +8,7 @@
 """
 
 import datetime
+import functools
 import importlib
 import importlib.util
 import inspect
@@ -255,12 +256,15 @@ class ExperimentRun:
         check_yaml_grid(self.configuration, self.merged)
         return self.configuration
 
-    @property
+    @functools.cached_property
     def experiment_id(self) -> str:
+        """The id of the configuration, with ``-YYYYMMDD-HHMM`` (2.x's format) when
+        ``add_timestamp`` is set; computed once (the workspace triggers and the run use
+        the same id)."""
         cfg = self.configuration
         xp_id = cfg.id
         if getattr(cfg, "add_timestamp", False):
-            xp_id = f"{xp_id}-{datetime.datetime.now().strftime('%Y_%m_%d-%H_%M')}"
+            xp_id = f"{xp_id}-{datetime.datetime.now().strftime('%Y%m%d-%H%M')}"
         return xp_id
 
     # -- git ------------------------------------------------------------------------

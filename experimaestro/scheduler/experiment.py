@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Dict, List, Optional, Union
 
 from experimaestro.core import hooks
+from experimaestro.settings import WorkspaceSettings, get_settings
 
 from experimaestro.jobfolder import write_atomic
 
+from .history import prune_runs
 from .jobs import Job, JobState
 from .runfiles import RunFiles
 from .workspace import RunMode, Workspace
@@ -54,16 +56,16 @@ class experiment:
                  project_paths: Optional[List[Path]] = None, wait_for_quit: bool = False,
                  dirty_git: DirtyGitAction = DirtyGitAction.WARN, no_db: bool = False,
                  no_environmental_impact: bool = False):
-        from experimaestro.settings import WorkspaceSettings, workspace_from_env
-
-        path, ws_env = workspace_from_env(env)
         self.name = name
         self.run_mode = RunMode.parse(run_mode) if run_mode is not None else RunMode.NORMAL
-        if isinstance(env, WorkspaceSettings):
-            self.workspace = Workspace(None, env, launcher=launcher, run_mode=self.run_mode)
-        else:
-            self.workspace = Workspace(path, launcher=launcher, run_mode=self.run_mode,
-                                       env=ws_env)
+        # As in 2.x: a folder is a workspace without settings of its own (even when the
+        # settings list it), but the top-level env and history of the settings apply
+        settings = get_settings()
+        if not isinstance(env, WorkspaceSettings):
+            path = Path(env).expanduser().absolute()
+            env = WorkspaceSettings(id=path.name, path=path)
+        self.workspace = Workspace(settings, env, launcher=launcher, run_mode=self.run_mode)
+        self.history = settings.history_for(env)
         self.launcher = launcher
         self.register_signals = register_signals
         self.project_paths = project_paths
@@ -392,13 +394,9 @@ class experiment:
         self._write_environment(status="running")
 
     def _new_run_id(self) -> str:
-        """A timestamp, with ``.N`` when a run of the same second exists (2.x's names)."""
+        """A timestamp, ``.N`` after the runs started in the same second (2.x's names)."""
         stamp = datetime.datetime.now().strftime("%Y%m%d_%H%M%S")
-        run_id, n = stamp, 0
-        while (self.xppath / run_id).exists():
-            n += 1
-            run_id = f"{stamp}.{n}"
-        return run_id
+        return _new_run_id(self.xppath, stamp) if self.xppath.is_dir() else stamp
 
     def _write_environment(self, status: str, ended: bool = False):
         import platform
@@ -424,6 +422,17 @@ class experiment:
         if ended:
             info["ended"] = datetime.datetime.now().isoformat()
         write_atomic(path, json.dumps(info, indent=1))
+
+    def _prune_history(self, status: str):
+        """Remove the older runs of this experiment beyond the ``history`` of the settings
+        (under the experiment lock: no other run of it is starting)."""
+        if self.run_path is None or self.run_mode is not RunMode.NORMAL:
+            return
+        try:
+            prune_runs(self.xppath, self.run_path.name, status, self.history)
+        except OSError as exc:
+            logger.warning("experiment %s: could not clean up its old runs in %s: %s",
+                           self.name, self.xppath, exc)
 
     def __exit__(self, exc_type, exc, tb):
         error = None
@@ -466,6 +475,7 @@ class experiment:
                 self._run_files = None
             try:
                 self._write_environment(status, ended=True)
+                self._prune_history(status)
             finally:
                 if self._xp_lock is not None:
                     self._xp_lock.release()
@@ -476,6 +486,18 @@ class experiment:
 
             raise FailedExperiment(failures)
         return False
+
+
+def _new_run_id(xppath: Path, stamp: str) -> str:
+    """``stamp``, or ``stamp.N`` after the runs started in the same second: always after
+    them (a name freed by the history cleanup is not reused, which would make this run
+    look older than they are)."""
+    suffixes = []
+    for name in os.listdir(xppath):
+        base, _, suffix = name.partition(".")
+        if base == stamp and (suffix == "" or suffix.isdigit()):
+            suffixes.append(int(suffix or 0))
+    return f"{stamp}.{max(suffixes) + 1}" if suffixes else stamp
 
 
 def _git_state(paths) -> Optional[dict]:

@@ -87,8 +87,8 @@ def submit_task(task, *, workspace=None, launcher=None, run_mode=None, init_task
     xpm.seal()
     identifier_of(task)
     xpm.submitted = True
-    if max_retries is None and workspace.settings is not None:
-        max_retries = workspace.settings.max_retries  # max_retries: of settings.yaml
+    if max_retries is None and workspace.workspace_settings is not None:
+        max_retries = workspace.workspace_settings.max_retries  # of settings.yaml
     job = Job(
         task,
         workspace=workspace,

@@ -4,6 +4,8 @@ import enum
 from pathlib import Path
 from typing import Optional, Union
 
+from experimaestro.settings import Settings, WorkspaceSettings
+
 __all__ = ["RunMode", "TransientMode", "Workspace"]
 
 
@@ -50,31 +52,22 @@ class Workspace:
 
     def __init__(self, settings, workspace_settings=None, launcher=None,
                  run_mode: Optional[RunMode] = None, *, env: Optional[dict] = None):
-        """``Workspace(path)``, or as documented in 2.x ``Workspace(Settings(),
-        WorkspaceSettings(id, path=...))`` (the environment of both settings is used, the
-        workspace's winning). ``self.settings`` is the WorkspaceSettings (or None)."""
-        from experimaestro.settings import Settings, WorkspaceSettings
-
+        """``Workspace(path)``, or as in 2.x ``Workspace(Settings(), WorkspaceSettings(id,
+        path=...))``: the jobs get the ``env`` of both (the workspace's wins), then
+        ``env``. ``self.settings`` is the Settings (or None), ``self.workspace_settings``
+        the WorkspaceSettings (or None), as in 2.x."""
         if isinstance(settings, WorkspaceSettings) and workspace_settings is None:
             settings, workspace_settings = None, settings
         if workspace_settings is not None:
-            if not isinstance(workspace_settings, WorkspaceSettings):
-                raise TypeError(
-                    "Workspace(settings, workspace_settings): workspace_settings must be a"
-                    f" WorkspaceSettings, got {type(workspace_settings).__name__}"
-                )
-            if settings is not None and not isinstance(settings, Settings):
-                raise TypeError(
-                    "Workspace(settings, workspace_settings): settings must be a Settings"
-                    f" (or None), got {type(settings).__name__}"
-                )
+            _check_types(settings, workspace_settings)
+            workspace_settings.ensure_supported()
             path = workspace_settings.path
             merged = dict(settings.env) if settings is not None else {}
             merged.update(workspace_settings.env)
             merged.update(env or {})
             env = merged
         elif isinstance(settings, (str, Path)):
-            path = settings
+            path, settings = settings, None
         else:
             raise TypeError(
                 "Workspace(...): expected a folder, or Settings and WorkspaceSettings, got"
@@ -84,7 +77,8 @@ class Workspace:
         self.launcher = launcher
         self.run_mode = run_mode or RunMode.NORMAL
         self.env = dict(env or {})
-        self.settings = workspace_settings
+        self.settings = settings
+        self.workspace_settings = workspace_settings
 
     @property
     def jobspath(self) -> Path:
@@ -113,3 +107,16 @@ class Workspace:
 
     def __repr__(self):
         return f"Workspace({str(self.path)!r})"
+
+
+def _check_types(settings, workspace_settings):
+    if not isinstance(workspace_settings, WorkspaceSettings):
+        raise TypeError(
+            "Workspace(settings, workspace_settings): workspace_settings must be a"
+            f" WorkspaceSettings, got {type(workspace_settings).__name__}"
+        )
+    if settings is not None and not isinstance(settings, Settings):
+        raise TypeError(
+            "Workspace(settings, workspace_settings): settings must be a Settings"
+            f" (or None), got {type(settings).__name__}"
+        )

@@ -1,0 +1,74 @@
+"""A YAML file read with the line of each key, so that the errors about settings.yaml can
+point at them."""
+
+from pathlib import Path
+from typing import Any, Dict, List, Tuple
+
+from .model import SettingsError
+
+__all__ = ["KeyPath", "format_key", "read_yaml_with_lines"]
+
+KeyPath = Tuple[Any, ...]
+
+
+def format_key(path: KeyPath) -> str:
+    """``workspaces[1].history.max_done`` for ("workspaces", 1, "history", "max_done")."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def read_yaml_with_lines(path: Path) -> Tuple[Any, Dict[KeyPath, int], List[Tuple[int, str]]]:
+    """(data, the 1-based line of each key path, (line, warning) for keys given twice)."""
+    import yaml  # only the driver reads settings: keep `import experimaestro` light
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SettingsError(f"{path}: cannot read the settings file ({exc.strerror})") from None
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        what = exc.problem or exc.context or "syntax error"
+        raise SettingsError(f"{where}: invalid YAML: {what}") from None
+    except yaml.YAMLError as exc:
+        raise SettingsError(f"{path}: invalid YAML: {exc}") from None
+    finally:
+        loader.dispose()
+    lines: Dict[KeyPath, int] = {}
+    twice: List[Tuple[int, str]] = []
+    if node is not None:
+        _collect_lines(node, (), lines, twice, path)
+    return data, lines, twice
+
+
+def _collect_lines(node, path: KeyPath, lines: Dict[KeyPath, int], twice: list,
+                   source: Path):
+    import yaml
+
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue
+            sub = (*path, key_node.value)
+            line = key_node.start_mark.line + 1
+            if sub in lines:
+                # YAML keeps the last value: say so rather than drop the first silently
+                twice.append((line, f"{source}:{line}: {format_key(sub)}: given twice (first"
+                                    f" at line {lines[sub]}); the last value is used"))
+            lines[sub] = line
+            _collect_lines(value_node, sub, lines, twice, source)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            sub = (*path, i)
+            lines[sub] = item.start_mark.line + 1
+            _collect_lines(item, sub, lines, twice, source)
