@@ -8,17 +8,43 @@ import click
 from experimaestro import __version__
 
 
+def _log_levels(ctx, param, value):
+    """``--logging xpm.scheduler=DEBUG,xpm.slurm=WARNING`` -> {name: level}."""
+    import logging
+
+    levels = {}
+    for item in filter(None, (part.strip() for part in (value or "").split(","))):
+        name, sep, level = item.partition("=")
+        number = logging.getLevelName(level.strip().upper()) if sep else None
+        if not sep or not name.strip() or not isinstance(number, int):
+            raise click.BadParameter(
+                f"{item!r}: expected LOGGER=LEVEL, LEVEL one of DEBUG, INFO, WARNING,"
+                " ERROR, CRITICAL (e.g. --logging xpm.scheduler=DEBUG)")
+        levels[name.strip()] = number
+    return levels
+
+
 @click.group()
 @click.version_option(__version__, prog_name="experimaestro")
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logs")
+@click.option("--quiet", is_flag=True, help="Only warnings and errors (no INFO lines)")
+@click.option("--traceback", is_flag=True, help="Show the traceback of an error")
+@click.option("--logging", "log_levels", callback=_log_levels, metavar="LOGGER=LEVEL,...",
+              help="Levels of some loggers (e.g. xpm.scheduler=DEBUG,xpm.slurm=WARNING)")
 @click.pass_context
-def cli(ctx, debug):
+def cli(ctx, debug, quiet, traceback, log_levels):
     """experimaestro: run and manage experiments."""
     import logging
 
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING)
+    ctx.obj["traceback"] = traceback or debug
+    # As in 2.x: INFO lines (the experiment's own included) unless --quiet
+    level = logging.DEBUG if debug else logging.WARNING if quiet else logging.INFO
+    logging.basicConfig(level=level)
+    logging.getLogger().setLevel(level)
+    for name, number in log_levels.items():
+        logging.getLogger(name).setLevel(number)
 
 
 @cli.command("run")

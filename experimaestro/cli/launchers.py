@@ -27,7 +27,7 @@ def find_launchers(ctx, specs, config_dir, tags):
     )
     from experimaestro.launcherfinder.units import RequirementSyntaxError
 
-    debug = (ctx.obj or {}).get("debug", False)
+    debug = bool((ctx.obj or {}).get("traceback"))  # (--debug sets it too)
     try:
         launcher = find_launcher(*specs, tags=set(tags), config_dir=config_dir)
     except RequirementSyntaxError as exc:

@@ -38,6 +38,12 @@ def _debug(ctx, own: bool) -> bool:
     return bool(isinstance(obj, dict) and obj.get("debug"))
 
 
+def _traceback(ctx) -> bool:
+    """experimaestro --traceback (2.x): errors raise with their traceback."""
+    obj = ctx.find_root().obj
+    return bool(isinstance(obj, dict) and obj.get("traceback"))
+
+
 @click.command("run-experiment", context_settings={"ignore_unknown_options": True})
 @click.option("--workdir", type=click.Path(file_okay=False), default=None,
               help="The workspace folder")
@@ -84,6 +90,7 @@ def experiments_cli(ctx, workdir, workspace, run_mode, overrides, pre_yaml, post
     debug = _debug(ctx, debug)
     if debug:
         logging.getLogger().setLevel(logging.DEBUG)
+    debug = debug or _traceback(ctx)  # (from here: show tracebacks)
     apply_compat_options(lambda text: click.echo(f"Warning: {text}", err=True), **monitoring)
     try:
         code = _main(workdir, workspace, run_mode, overrides, pre_yaml, post_yaml, env,

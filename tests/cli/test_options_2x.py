@@ -81,3 +81,60 @@ def test_defaults_say_nothing(tmp_path, caplog, value):
         with experiment(tmp_path, "quiet", port=value, wait_for_quit=False):
             pass
     assert not [r for r in caplog.records if "no effect" in r.getMessage()]
+
+
+LOGGING_XP = '''
+import logging
+
+from experimaestro.experiments import ConfigurationBase, ExperimentHelper
+
+
+def run(helper: ExperimentHelper, cfg: ConfigurationBase):
+    logging.getLogger("myxp").info("hello from the experiment")
+    logging.getLogger("myxp.detail").debug("a detail")
+    if helper.xp.name == "fails":
+        raise ValueError("the experiment fails")
+'''
+
+
+def _logging_project(tmp_path, name="logs"):
+    folder = tmp_path / "project"
+    folder.mkdir(exist_ok=True)
+    (folder / "experiment.py").write_text(LOGGING_XP)
+    yaml_file = folder / f"{name}.yaml"
+    yaml_file.write_text(f"id: {name}\nfile: experiment\n")
+    return yaml_file
+
+
+def test_info_lines_of_the_experiment_are_shown_as_in_2x(tmp_path):
+    yaml_file = _logging_project(tmp_path)
+    ws = tmp_path / "ws"
+    shown = xpm("run-experiment", "--workdir", ws, yaml_file, cwd=tmp_path)
+    assert shown.returncode == 0, out(shown)
+    assert "INFO:myxp:hello from the experiment" in shown.stderr
+    assert "a detail" not in shown.stderr
+    quiet = xpm("--quiet", "run-experiment", "--workdir", ws, yaml_file, cwd=tmp_path)
+    assert quiet.returncode == 0, out(quiet)
+    assert "hello from the experiment" not in quiet.stderr
+    detailed = xpm("--logging", "myxp.detail=DEBUG", "run-experiment", "--workdir", ws,
+                   yaml_file, cwd=tmp_path)
+    assert "DEBUG:myxp.detail:a detail" in detailed.stderr, out(detailed)
+
+
+def test_bad_logging_levels_are_refused(tmp_path):
+    result = xpm("--logging", "xpm=LOUD", "jobs", "list", "--workdir", tmp_path,
+                 cwd=tmp_path)
+    assert result.returncode == 2
+    assert "'xpm=LOUD': expected LOGGER=LEVEL, LEVEL one of DEBUG, INFO" in result.stderr
+
+
+def test_traceback_shows_where_the_experiment_failed(tmp_path):
+    yaml_file = _logging_project(tmp_path, "fails")
+    ws = tmp_path / "ws"
+    plain = xpm("run-experiment", "--workdir", ws, yaml_file, cwd=tmp_path)
+    assert plain.returncode == 1 and "Traceback" not in plain.stderr
+    assert "ValueError" in plain.stderr and "the experiment fails" in plain.stderr
+    traced = xpm("--traceback", "run-experiment", "--workdir", ws, yaml_file, cwd=tmp_path)
+    assert traced.returncode != 0 and "Traceback" in traced.stderr, out(traced)
+    assert 'experiment.py", line' in traced.stderr
+    assert "DEBUG:" not in traced.stderr  # (tracebacks, not debug logs)
