@@ -26,7 +26,15 @@ def _click_type(xtype):
     return str
 
 
-class forwardoption:
+class _ForwardOptionPaths(type):
+    def __getattr__(cls, name: str) -> "forwardoption":
+        # ``forwardoption.epochs``, on the class itself, as in 2.x
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return cls([name])
+
+
+class forwardoption(metaclass=_ForwardOptionPaths):
     """A click option forwarding a field of a configuration class, by its path:
 
     ``@forwardoption.ranker.optimizer.epsilon(MyConfig)`` adds ``--epsilon`` (type, default

@@ -385,10 +385,9 @@ class ConfigMixin:
         )
 
     def __rmatmul__(self, outer):
-        """``outer @ inner`` sets the one parameter of `outer` that accepts `inner`.
-
-        Returns `inner`, so that ``Outer.C() @ Middle.C() @ Inner.C()`` builds
-        ``Outer(middle=Middle(inner=Inner()))``.
+        """``outer @ inner`` sets the one parameter of `outer` that accepts `inner`, and
+        returns `outer` (as 2.x): ``Multi.C() @ TA.C() @ TB.C()`` sets two parameters of
+        Multi, ``Outer.C() @ (Middle.C() @ Inner.C())`` nests.
         """
         if getattr(outer, "__xpm__", None) is None:
             return NotImplemented
@@ -408,7 +407,7 @@ class ConfigMixin:
                 f" accepting a {inner_name}, found {found}; set it by name instead"
             )
         outer.__xpm__.set_by_name(candidates[0], self)
-        return self
+        return outer
 
     # -- job (after submission) --------------------------------------------------
 
