@@ -41,9 +41,12 @@ def _lines(path: Path):
 
 
 def load_xp_info(path: Union[str, Path]) -> ExperimentInfo:
-    """The jobs and actions of an experiment run folder (no experiment needs to run)."""
-    from experimaestro.core.serialization import from_state_dict, from_task_dir
+    """The jobs and actions of an experiment run folder (no experiment needs to run).
 
+    From ``objects.jsonl`` when the run has it (runs of 2.x, and of ours since it writes
+    it): all objects are rebuilt at once, so that a configuration shared by several jobs
+    or actions is one object, as in the experiment. Otherwise each job is rebuilt from its
+    folder's ``params.json``, each action from ``actions.jsonl``."""
     run = Path(path).resolve()
     jobs_file = run / "jobs.jsonl"
     actions_file = run / "actions.jsonl"
@@ -52,38 +55,62 @@ def load_xp_info(path: Union[str, Path]) -> ExperimentInfo:
             f"{run}: not an experiment run folder (no jobs.jsonl nor actions.jsonl); give"
             " WORKSPACE/experiments/<name>/<run id> or WORKSPACE/experiments/<name>/current"
         )
-    workspace = run.parents[2]
-    jobs: Dict[str, Any] = {}
-    if jobs_file.exists():
-        for record in _lines(jobs_file):
-            job_id, task_id = record.get("job_id"), record.get("task_id")
-            jobpath = workspace / "jobs" / str(task_id) / str(job_id)
-            if not (jobpath / "params.json").exists():
-                logger.warning("job %s/%s: no params.json in %s (folder removed?); skipped",
-                               task_id, job_id, jobpath)
-                continue
-            jobs[job_id] = from_task_dir(jobpath)
-    actions: Dict[str, Any] = {}
-    if actions_file.exists():
-        for record in _lines(actions_file):
-            actions[record["action_id"]] = from_state_dict(record["state"])
-    elif (run / "objects.jsonl").exists():
-        actions = _actions_of_2x_run(run)  # (a run of experimaestro 2.x)
-    return ExperimentInfo(jobs=jobs, actions=actions)
+    job_records = list(_lines(jobs_file)) if jobs_file.exists() else []
+    action_records = list(_lines(actions_file)) if actions_file.exists() else []
+    action_ids = [r["action_id"] for r in action_records] or _status_actions(run)
+    found = _from_objects(run, [r.get("job_id") for r in job_records] + action_ids)
+    jobs = {r.get("job_id"): found.get(r.get("job_id")) or _from_job_folder(run, r)
+            for r in job_records}
+    actions = {i: found.get(i) for i in action_ids}
+    for record in action_records:
+        if actions.get(record["action_id"]) is None:
+            actions[record["action_id"]] = _from_action_record(record)
+    return ExperimentInfo(jobs={k: v for k, v in jobs.items() if v is not None},
+                          actions={k: v for k, v in actions.items() if v is not None})
 
 
-def _actions_of_2x_run(run: Path) -> Dict[str, Any]:
-    """The actions of a run written by 2.x: their ids are in status.json, their
-    configurations among the objects of objects.jsonl (matched by identifier)."""
+def _status_actions(run: Path) -> list:
+    """The action ids of status.json (2.x's runs have no actions.jsonl)."""
+    try:
+        return list(json.loads((run / "status.json").read_text()).get("actions") or {})
+    except (OSError, ValueError):
+        return []
+
+
+def _from_objects(run: Path, identifiers) -> Dict[str, Any]:
+    """identifier -> configuration, for those of `identifiers` found in objects.jsonl."""
     from experimaestro.core.serialization import from_state_dict
 
-    try:
-        ids = set(json.loads((run / "status.json").read_text()).get("actions") or {})
-    except (OSError, ValueError):
+    path = run / "objects.jsonl"
+    if not path.exists():
         return {}
-    objects = list(_lines(run / "objects.jsonl"))
+    wanted = set(identifiers)
+    objects = list(_lines(path))
     refs = {o["identifier"]: {"type": "python", "value": o["id"]}
-            for o in objects if o.get("identifier") in ids}
+            for o in objects if o.get("identifier") in wanted}
     if not refs:
         return {}
-    return from_state_dict({"objects": objects, "data": refs})
+    try:
+        return from_state_dict({"objects": objects, "data": refs})
+    except Exception as exc:  # noqa: BLE001 - the job folders remain a way to read them
+        logger.warning("%s: cannot rebuild its objects (%s: %s); reading the job folders",
+                       path, type(exc).__name__, exc)
+        return {}
+
+
+def _from_job_folder(run: Path, record: dict):
+    from experimaestro.core.serialization import from_task_dir
+
+    job_id, task_id = record.get("job_id"), record.get("task_id")
+    jobpath = run.parents[2] / "jobs" / str(task_id) / str(job_id)
+    if not (jobpath / "params.json").exists():
+        logger.warning("job %s/%s: no params.json in %s (folder removed?); skipped",
+                       task_id, job_id, jobpath)
+        return None
+    return from_task_dir(jobpath)
+
+
+def _from_action_record(record: dict):
+    from experimaestro.core.serialization import from_state_dict
+
+    return from_state_dict(record["state"])

@@ -42,3 +42,20 @@ def test_load_says_what_is_missing(tmp_path):
         with pytest.raises(FileNotFoundError, match=r"nothing saved under 'mine' in .*reader"
                                                     r".*xp.save\(obj, 'mine'\) writes it"):
             xp.load("reader", "mine")
+
+
+def test_load_xp_info_keeps_shared_configurations_shared(tmp_path):
+    """Two jobs holding the same configuration get it back as one object (objects.jsonl
+    is read at once), as analysis code of 2.x expects."""
+    from experimaestro import load_xp_info
+    from xpm_fixtures.tasks import Value
+
+    shared = Value.C(x=5)
+    with experiment(tmp_path, "shared") as xp:
+        first, second = Add.C(x=1, previous=shared), Add.C(x=2, previous=shared)
+        first.submit()
+        second.submit()
+    info = load_xp_info(xp.workdir)
+    a, b = info.jobs[first.__xpm__.job.identifier], info.jobs[second.__xpm__.job.identifier]
+    assert a.previous is b.previous and a.previous.x == 5
+    assert a.__identifier__() == first.__identifier__()
