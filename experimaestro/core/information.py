@@ -140,13 +140,19 @@ class ConfigInformation:
                   definition_filename=definition_filename, context=context)
 
     @staticmethod
-    def deserialize(path, as_instance: bool = False, partial_loading=None,
-                    definition_filename=None):
-        """``experimaestro.deserialize(...)``."""
+    def deserialize(path, as_instance: bool = False, return_tasks: bool = False,
+                    partial_loading=None, definition_filename=None):
+        """What :func:`experimaestro.serialize` wrote, as 2.x's method gives it: the
+        configuration; with ``as_instance``, the instance (its init tasks run first); with
+        ``return_tasks``, (configuration, init tasks) — the form that
+        :func:`experimaestro.deserialize` always returns without ``as_instance``."""
         from .serialization import deserialize
 
-        return deserialize(path, as_instance=as_instance, partial_loading=partial_loading,
-                           definition_filename=definition_filename)
+        if as_instance and return_tasks:
+            raise ValueError("deserialize(): as_instance and return_tasks exclude each other")
+        result = deserialize(path, as_instance=as_instance, partial_loading=partial_loading,
+                             definition_filename=definition_filename)
+        return result if as_instance or return_tasks else result[0]
 
     def xpmvalues(self, with_default: bool = False):
         """Yields (Argument, value) for each field that has a value."""
