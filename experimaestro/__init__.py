@@ -36,6 +36,16 @@ _LAZY = {
     "PathGenerator": "experimaestro.core.generators",
     "pathgenerator": "experimaestro.core.generators",
     "Annotated": "typing",
+    # 2.x's `Any` (a field of any type, Param[Any]) is typing.Any here: the same field, the
+    # same identifiers, and harmless when `from experimaestro import *` shadows typing's
+    "Any": "typing",
+    "Array": "experimaestro.core.arguments",
+    "help": "experimaestro.core.arguments",
+    "STDOUT": "experimaestro.core.generators",
+    "STDERR": "experimaestro.core.generators",
+    "DirectoryContext": "experimaestro.xpmutils",
+    # (2.x re-exports pathlib's Path, and old code imports it from here)
+    "Path": "pathlib",
     # tags and utilities
     "tag": "experimaestro.core.tags",
     "tags": "experimaestro.core.tags",
@@ -45,6 +55,7 @@ _LAZY = {
     "deprecate": "experimaestro.core.deprecation",
     "cache": "experimaestro.core.utils",
     "initializer": "experimaestro.core.utils",
+    "config_only": "experimaestro.core.utils",
     "DependentMarker": "experimaestro.core.outputs",
     "SubmitHook": "experimaestro.core.types",
     "Identifier": "experimaestro.core.identifier",
@@ -79,6 +90,7 @@ _LAZY = {
     "DirectLauncher": "experimaestro.launchers.direct",
     "experiment": "experimaestro.scheduler.experiment",
     "load_xp_info": "experimaestro.scheduler.xpinfo",
+    "load_configs": "experimaestro.scheduler.xpinfo",
     "ExperimentInfo": "experimaestro.scheduler.xpinfo",
     "Action": "experimaestro.actions",
     "Interaction": "experimaestro.actions",

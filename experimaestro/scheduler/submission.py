@@ -31,6 +31,10 @@ class GenerationContext(ConfigWalkContext):
     def task(self):
         return self.job.config
 
+    @property
+    def name(self) -> str:
+        return self.job.name
+
     def partial_path(self, spec, config) -> Path:
         # As 2.x: the type id and partial identifier of the configuration holding the path
         type_id = str(type(config).__xpm_user_class__.__xpmtype__.identifier)

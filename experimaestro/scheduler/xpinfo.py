@@ -14,7 +14,7 @@ import attrs
 
 logger = logging.getLogger("xpm.experiment")
 
-__all__ = ["ExperimentInfo", "load_xp_info"]
+__all__ = ["ExperimentInfo", "load_xp_info", "load_configs"]
 
 
 @attrs.define
@@ -66,3 +66,13 @@ def load_xp_info(path: Union[str, Path]) -> ExperimentInfo:
         for record in _lines(actions_file):
             actions[record["action_id"]] = from_state_dict(record["state"])
     return ExperimentInfo(jobs=jobs, actions=actions)
+
+
+def load_configs(path: Union[str, Path]) -> Dict[str, Any]:
+    """Deprecated (as in 2.x): the task configurations of a run folder, by job id — the
+    ``jobs`` of :func:`load_xp_info`, which also gives the actions."""
+    import warnings
+
+    warnings.warn("load_configs() is deprecated, use load_xp_info() instead",
+                  DeprecationWarning, stacklevel=2)
+    return load_xp_info(path).jobs
