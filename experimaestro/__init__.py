@@ -80,6 +80,8 @@ _LAZY = {
     "TaskCancelled": "experimaestro.exceptions",
     "HandledException": "experimaestro.exceptions",
     "FailedExperiment": "experimaestro.exceptions",
+    "DirtyGitError": "experimaestro.exceptions",
+    "GracefulExperimentExit": "experimaestro.exceptions",
     # progress (job side)
     "progress": "experimaestro.progress",
     "tqdm": "experimaestro.progress",
@@ -98,6 +100,10 @@ _LAZY = {
     "RunMode": "experimaestro.scheduler.workspace",
     "TransientMode": "experimaestro.scheduler.workspace",
     "Workspace": "experimaestro.scheduler.workspace",
+    "set_launcher": "experimaestro.scheduler.workspace",
+    "Scheduler": "experimaestro.scheduler.scheduler",
+    "DirtyGitAction": "experimaestro.scheduler.experiment",
+    "LauncherRegistry": "experimaestro.launcherfinder.registry",
 }
 
 def _submit(task, **options):

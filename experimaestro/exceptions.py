@@ -29,3 +29,14 @@ class FailedExperiment(HandledException):
         for f in self.failures:
             lines.append(f"  - {f}")
         super().__init__("\n".join(lines))
+
+
+class DirtyGitError(HandledException):
+    """The project's git repository has uncommitted changes and the experiment was
+    started with ``dirty_git=DirtyGitAction.ERROR``."""
+
+
+class GracefulExperimentExit(Exception):
+    """Raise it inside ``with experiment(...)`` to leave the block without waiting for the
+    jobs: the jobs already running go on (a later run of the experiment re-attaches to
+    them), those not started yet are not started, and the exception stops there."""

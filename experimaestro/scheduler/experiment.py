@@ -12,6 +12,11 @@ from typing import Dict, List, Optional, Union
 
 from experimaestro.core import hooks
 
+from experimaestro.exceptions import (  # noqa: F401 - 2.x's module path for these names
+    DirtyGitError,
+    FailedExperiment,
+    GracefulExperimentExit,
+)
 from experimaestro.jobfolder import write_atomic
 
 from .jobs import Job, JobState
@@ -19,7 +24,8 @@ from .workspace import RunMode, Workspace
 
 logger = logging.getLogger("xpm.experiment")
 
-__all__ = ["experiment", "DirtyGitAction"]
+__all__ = ["experiment", "DirtyGitAction", "DirtyGitError", "GracefulExperimentExit",
+           "FailedExperiment"]
 
 
 def _current_workspace() -> Optional[Path]:
@@ -27,8 +33,9 @@ def _current_workspace() -> Optional[Path]:
     return None if xp is None else xp.workspace.path
 
 
-class DirtyGitAction(enum.Enum):
-    """What to do when the project's git repository has uncommitted changes."""
+class DirtyGitAction(str, enum.Enum):
+    """What to do when the project's git repository has uncommitted changes (a str, as in
+    2.x: ``DirtyGitAction.WARN == "warn"``)."""
 
     IGNORE = "ignore"
     WARN = "warn"
@@ -355,6 +362,7 @@ class experiment:
         with experiment._lock:
             experiment._current.append(self)
             experiment.CURRENT = self
+            Workspace.CURRENT = self.workspace
         return self
 
     def _check_git(self):
@@ -367,10 +375,8 @@ class experiment:
         message = (f"experiment {self.name}: the git repository of the project has"
                    " uncommitted changes (dirty_git=ignore to silence this)")
         if self.dirty_git is DirtyGitAction.ERROR:
-            from experimaestro.exceptions import HandledException
-
-            raise HandledException(message.replace("ignore to silence this",
-                                                   "warn or ignore to run anyway"))
+            raise DirtyGitError(message.replace("ignore to silence this",
+                                                "warn or ignore to run anyway"))
         import logging
 
         logging.getLogger("xpm").warning(message)
@@ -431,6 +437,8 @@ class experiment:
         write_atomic(path, json.dumps(info, indent=1))
 
     def __exit__(self, exc_type, exc, tb):
+        # GracefulExperimentExit: leave without waiting; running jobs go on (as in 2.x)
+        detached = exc_type is not None and issubclass(exc_type, GracefulExperimentExit)
         error = None
         if exc_type is None and self._outputs is not None:
             # Callbacks of watched outputs run while the experiment is still current
@@ -443,6 +451,7 @@ class experiment:
             if self in experiment._current:
                 experiment._current.remove(self)
             experiment.CURRENT = experiment._current[-1] if experiment._current else None
+            Workspace.CURRENT = experiment.CURRENT.workspace if experiment.CURRENT else None
         failures = []
         interrupted = False
         try:
@@ -463,6 +472,8 @@ class experiment:
             self._stop_services()
             if interrupted or exc_type is KeyboardInterrupt:
                 status = "interrupted"
+            elif detached:
+                status = "detached"
             else:
                 status = "failed" if (failures or exc_type) else "done"
             if self._jobs_log is not None:
@@ -476,10 +487,8 @@ class experiment:
         if error is not None:
             raise error
         if exc_type is None and failures:
-            from experimaestro.exceptions import FailedExperiment
-
             raise FailedExperiment(failures)
-        return False
+        return detached
 
 
 def _git_state(paths) -> Optional[dict]:

@@ -109,7 +109,7 @@ def submit_task(task, *, workspace=None, launcher=None, run_mode=None, init_task
             generate_paths(task, GenerationContext(existing))
             return existing.output
     # The launcher is resolved here, once: submit hooks see the one that runs the job
-    job.launcher = _launcher_of(job, xp)
+    job.launcher = _launcher_of(job)
     _notify_launcher(job)
     _run_submit_hooks(task, job, job.launcher)
     xpm.job = job
@@ -148,17 +148,10 @@ def _unwrap_init_tasks(init_tasks) -> tuple:
     return tasks, frozenset(stopped)
 
 
-def _launcher_of(job, xp):
-    """The launcher that will run the job (what submit hooks are given)."""
-    if job.launcher is not None:
-        return job.launcher
-    if job.workspace.launcher is not None:
-        return job.workspace.launcher
-    if xp is not None and xp.scheduler is not None:
-        return xp.scheduler.default_launcher
-    from experimaestro.launchers.direct import DirectLauncher
-
-    return DirectLauncher()
+def _launcher_of(job):
+    """The launcher that will run the job (what submit hooks are given): the one given
+    to submit(), else the workspace's (the experiment's, or a DirectLauncher)."""
+    return job.launcher if job.launcher is not None else job.workspace.launcher
 
 
 def _notify_launcher(job):
