@@ -56,6 +56,8 @@ class ConfigInformation:
     dependencies = None
     #: for a Prepare submitted as a job: the job of its PrepareTask
     prepare_job = None
+    #: callbacks declared before submit(): (method name, *arguments) for the job
+    declared_callbacks = None
 
     # No __init__: compiled constructors build it with ``ConfigInformation()`` (no
     # Python-level call) and set these three attributes themselves.
@@ -77,6 +79,17 @@ class ConfigInformation:
         info.xpmtype = xpmtype
         info.values = {} if values is None else values
         return info
+
+    def declare_callback(self, method: str, *args):
+        """Keep ``job.<method>(*args)`` (on_completed, watch_output) for the job the task
+        gets when it is submitted (the scheduler hands them over)."""
+        if self.declared_callbacks is None:
+            self.declared_callbacks = []
+        self.declared_callbacks.append((method, args))
+
+    def take_declared_callbacks(self) -> list:
+        declared, self.declared_callbacks = self.declared_callbacks or [], None
+        return declared
 
     # -- values ------------------------------------------------------------------
 

@@ -107,6 +107,7 @@ def submit_task(task, *, workspace=None, launcher=None, run_mode=None, init_task
             # The same task again: share the job, but give this config its paths too
             xpm.job = existing
             generate_paths(task, GenerationContext(existing))
+            _hand_declared_callbacks(task, existing, xp)
             return existing.output
     # The launcher is resolved here, once: submit hooks see the one that runs the job
     job.launcher = _launcher_of(job)
@@ -117,6 +118,8 @@ def submit_task(task, *, workspace=None, launcher=None, run_mode=None, init_task
     generate_paths(task, context)
     _share_partial_folders(task, context.partial_folders)
     job.output = task_output(task, xp.add_action if xp is not None else None)
+    # Before add_job: a job found done there calls its on_completed callbacks at once
+    _hand_declared_callbacks(task, job, xp)
     if xp is not None:
         xp.add_job(job)
     else:
@@ -124,6 +127,17 @@ def submit_task(task, *, workspace=None, launcher=None, run_mode=None, init_task
 
         run_without_experiment(job)
     return job.output
+
+
+def _hand_declared_callbacks(task, job, xp):
+    """``on_completed`` / ``watch_output`` called on the task before ``submit()``: now
+    on its job. Outside an experiment the job does not run (only the modes that run
+    nothing work there): the callbacks would never be called, and are dropped."""
+    for method, args in task.__xpm__.take_declared_callbacks():
+        if method == "on_completed":
+            job.on_completed(*args)
+        elif xp is not None:
+            job.watch_output(*args, task)
 
 
 def _share_partial_folders(task, folders):
