@@ -9,11 +9,22 @@ class GracefulTimeout(Exception):
     """Raised by a ResumableTask to stop before its time limit; the job is retried."""
 
     def __init__(self, message: str = "Task stopped gracefully before timeout"):
+        self.message = message
         super().__init__(message)
 
 
 class TaskCancelled(Exception):
-    """The job process received SIGTERM or SIGINT."""
+    """The job process received SIGTERM or SIGINT (``scancel``, ``jobs kill``, Ctrl-C).
+
+    A task may catch it to clean up. ``remaining_time``: the seconds left before the
+    job's time limit, when the launcher knows it (Slurm), else None.
+    """
+
+    def __init__(self, message: str = "Task cancelled by signal",
+                 remaining_time: "float | None" = None):
+        self.message = message
+        self.remaining_time = remaining_time
+        super().__init__(message)
 
 
 class TimeLimitReached(TaskCancelled):

@@ -15,6 +15,7 @@ from .arguments import MISSING
 from .errors import ValidationError
 from .identifier import identifier_of
 from .information import ConfigInformation, unknown_field_error
+from .tags import TagsAttribute
 from .taskglobals import Env
 
 __all__ = [
@@ -463,6 +464,9 @@ class Config(metaclass=ConfigMeta):
 
     __xpm_config_class__ = True
     __xpm_instance__ = False
+
+    #: the tags of the configuration (of an instance: of its configuration)
+    __tags__ = TagsAttribute()
 
     @property
     def __xpmtype__(self):

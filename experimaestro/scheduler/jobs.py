@@ -89,6 +89,7 @@ class Job:
         self.progress: list = []
         self.submitted_at: Optional[float] = None
         self._on_completed: List[Callable] = []
+        self._tags: Optional[dict] = None
         self.scheduler = None
 
     # -- the run record, read through the job (the names of 2.x) ------------------
@@ -171,7 +172,11 @@ class Job:
         return self.folder.state()
 
     def tags(self) -> dict:
-        return self.config.__xpm__.tags()
+        """The tags of the task (and of the configurations it holds), computed once: the
+        task is sealed."""
+        if self._tags is None:
+            self._tags = self.config.__xpm__.tags()
+        return self._tags
 
     # -- preparation -----------------------------------------------------------
 
@@ -181,7 +186,8 @@ class Job:
 
         self.path.mkdir(parents=True, exist_ok=True)
         if overwrite or not self.params_path.exists():
-            params = params_dict(self.config, jobpath=self.path, workspace=self.workspace.path)
+            params = params_dict(self.config, jobpath=self.path, workspace=self.workspace.path,
+                                 tags=self.tags())
             write_atomic(self.params_path, json.dumps(params, indent=1))
 
     def rotate_logs(self):
