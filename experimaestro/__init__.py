@@ -36,6 +36,16 @@ _LAZY = {
     "PathGenerator": "experimaestro.core.generators",
     "pathgenerator": "experimaestro.core.generators",
     "Annotated": "typing",
+    # 2.x's `Any` (a field of any type, Param[Any]) is typing.Any here: the same field, the
+    # same identifiers, and harmless when `from experimaestro import *` shadows typing's
+    "Any": "typing",
+    "Array": "experimaestro.core.arguments",
+    "help": "experimaestro.core.arguments",
+    "STDOUT": "experimaestro.core.generators",
+    "STDERR": "experimaestro.core.generators",
+    "DirectoryContext": "experimaestro.xpmutils",
+    # (2.x re-exports pathlib's Path, and old code imports it from here)
+    "Path": "pathlib",
     # tags and utilities
     "tag": "experimaestro.core.tags",
     "tags": "experimaestro.core.tags",
@@ -45,6 +55,7 @@ _LAZY = {
     "deprecate": "experimaestro.core.deprecation",
     "cache": "experimaestro.core.utils",
     "initializer": "experimaestro.core.utils",
+    "config_only": "experimaestro.core.utils",
     "DependentMarker": "experimaestro.core.outputs",
     "SubmitHook": "experimaestro.core.types",
     "Identifier": "experimaestro.core.identifier",
@@ -69,6 +80,8 @@ _LAZY = {
     "TaskCancelled": "experimaestro.exceptions",
     "HandledException": "experimaestro.exceptions",
     "FailedExperiment": "experimaestro.exceptions",
+    "DirtyGitError": "experimaestro.exceptions",
+    "GracefulExperimentExit": "experimaestro.exceptions",
     # progress (job side)
     "progress": "experimaestro.progress",
     "tqdm": "experimaestro.progress",
@@ -79,6 +92,7 @@ _LAZY = {
     "DirectLauncher": "experimaestro.launchers.direct",
     "experiment": "experimaestro.scheduler.experiment",
     "load_xp_info": "experimaestro.scheduler.xpinfo",
+    "load_configs": "experimaestro.scheduler.xpinfo",
     "ExperimentInfo": "experimaestro.scheduler.xpinfo",
     "Action": "experimaestro.actions",
     "Interaction": "experimaestro.actions",
@@ -86,6 +100,10 @@ _LAZY = {
     "RunMode": "experimaestro.scheduler.workspace",
     "TransientMode": "experimaestro.scheduler.workspace",
     "Workspace": "experimaestro.scheduler.workspace",
+    "set_launcher": "experimaestro.scheduler.workspace",
+    "Scheduler": "experimaestro.scheduler.scheduler",
+    "DirtyGitAction": "experimaestro.scheduler.experiment",
+    "LauncherRegistry": "experimaestro.launcherfinder.registry",
 }
 
 def _submit(task, **options):

@@ -55,9 +55,8 @@ class ExperimaestroHFHub(ModelHubMixin):
     def _from_pretrained(cls, model_id, revision=None, cache_dir=None, force_download=False,
                          proxies=None, resume_download=None, local_files_only=False,
                          token=None, *, as_instance: bool = False, **model_kwargs):
-        """What is stored in a local folder or a Hub repository, as
-        :func:`experimaestro.deserialize` returns it: (configuration, init tasks), or the
-        instance with `as_instance=True`.
+        """The configuration stored in a local folder or a Hub repository (as in 2.x), or
+        its instance with `as_instance=True` (its init tasks run first).
         (`proxies` and `resume_download` are accepted for older callers and ignored: recent
         huggingface_hub versions configure them globally.)"""
         if os.path.isdir(model_id):

@@ -25,13 +25,23 @@ def _fail(folder: JobFolder, reason: FailureReason, message: str, code: int):
     folder.write_failure(reason, message, code)
 
 
+#: the TaskCancelled a signal raised in this job: a task that catches it and returns is
+#: not done (as in 2.x), the job ends as cancelled all the same
+_cancellation = None
+
+
 def _on_signal(signum, frame):
+    global _cancellation
     # Restore the default handler: a second signal kills at once
     signal.signal(signum, signal.SIG_DFL)
     name = signal.Signals(signum).name
-    if signum == signal.SIGTERM and _time_limit_reached():
-        raise TimeLimitReached(f"received {name} at the time limit of the job")
-    raise TaskCancelled(f"received signal {name}")
+    remaining = _remaining_time()
+    if signum == signal.SIGTERM and remaining is not None and remaining <= _TIME_LIMIT_MARGIN:
+        _cancellation = TimeLimitReached(f"received {name} at the time limit of the job",
+                                         remaining_time=remaining)
+    else:
+        _cancellation = TaskCancelled(f"received signal {name}", remaining_time=remaining)
+    raise _cancellation
 
 
 def _on_warning_signal(signum, frame):
@@ -40,16 +50,21 @@ def _on_warning_signal(signum, frame):
         f"received {signal.Signals(signum).name}: the time limit of the job is near")
 
 
-def _time_limit_reached(margin: float = 90.0) -> bool:
+#: a SIGTERM this close to the time limit (seconds) is the cluster ending the job
+_TIME_LIMIT_MARGIN = 90.0
+
+
+def _remaining_time():
+    """Seconds left before the job's time limit (the launcher knows it), or None."""
     from experimaestro.taskglobals import Env
 
     info = Env.instance().launcher_info
     if info is None:
-        return False
-    remaining = info.remaining_time()
-    return remaining is not None and remaining <= margin
-
-
+        return None
+    try:
+        return info.remaining_time()
+    except Exception:  # noqa: BLE001 - a signal handler must not fail on it
+        return None
 
 
 def run_job(jobdir: Path) -> int:
@@ -67,6 +82,8 @@ def run_job(jobdir: Path) -> int:
 
 
 def _execute(folder: JobFolder) -> int:
+    global _cancellation
+    _cancellation = None
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGUSR1, _on_warning_signal)
@@ -85,9 +102,15 @@ def _execute(folder: JobFolder) -> int:
         for init in init_tasks:
             init.instance(objects=memo).execute()
         instance = task.instance(objects=memo)
+        # 2.x's names on the running task: its job folder (also the working directory);
+        # __maintaskdir__ was the folder of the main task of a sub-parameter job in
+        # older 2.x: jobs have no main task other than themselves here
+        instance.__taskdir__ = instance.__maintaskdir__ = folder.path
         env.task = instance
         started = time.time()
         instance.execute()
+        if _cancellation is not None:
+            raise _cancellation  # caught by the task, which then returned: still cancelled
         folder.write_done()
         print(f"[experimaestro] task done in {time.time() - started:.2f}s", file=sys.stderr)
         return 0

@@ -70,3 +70,46 @@ def test_the_surface_modules_keep_import_experimaestro_light():
     out = subprocess.run([sys.executable, "-c", "import json; " + code], check=True,
                          capture_output=True, text=True).stdout
     assert json.loads(out) == ["experimaestro", "experimaestro.core", "experimaestro.core.hooks"]
+
+
+# -- the public API of 2.x, beyond what the client packages use --------------------------
+
+#: experimaestro 2.7.0's ``experimaestro.__all__``, as 2.7.0 defines it
+TWO_X_ALL = [
+    "__version__", "cache", "Array", "TagDict", "tag", "tags", "tagspath", "stop_tags",
+    "STDOUT", "STDERR", "deprecate", "initializer", "config_only", "Identifier", "Param",
+    "Option", "Meta", "DataPath", "OptionalDataPath", "Annotated", "Constant", "field",
+    "help", "Any", "SubmitHook", "load", "load_configs", "load_xp_info", "ExperimentInfo",
+    "save", "state_dict", "from_state_dict", "from_task_dir", "serialize", "deserialize",
+    "SerializationContext", "SerializationLWTask", "PathSerializationLWTask",
+    "pathgenerator", "PathGenerator", "partial", "param_group", "ParameterGroup", "Partial",
+    "Config", "InstanceConfig", "copyconfig", "setmeta", "sealed_set", "DependentMarker",
+    "Prepare", "Task", "ResumableTask", "LightweightTask", "ObjectStore", "Scheduler",
+    "experiment", "FailedExperiment", "DirtyGitError", "GracefulExperimentExit",
+    "GracefulTimeout", "TaskCancelled", "Workspace", "RunMode", "TransientMode", "Job",
+    "set_launcher", "Launcher", "LauncherRegistry", "progress", "tqdm", "Choices",
+    "DirectoryContext", "documentation", "DirtyGitAction", "Action", "Interaction",
+    "CLIInteraction", "Path",
+]
+
+
+@pytest.mark.parametrize("name", TWO_X_ALL)
+def test_every_name_of_2x_all(name):
+    import experimaestro
+
+    assert getattr(experimaestro, name) is not None
+    assert name == "__version__" or name in experimaestro.__all__
+
+
+@pytest.mark.parametrize("module,names", [
+    ("experimaestro.scheduler", ["Scheduler", "Workspace", "RunMode", "experiment",
+                                 "FailedExperiment", "DirtyGitError",
+                                 "GracefulExperimentExit", "Job", "JobState"]),
+    ("experimaestro.generators", ["Generator", "PathGenerator", "pathgenerator"]),
+    ("experimaestro.annotations", ["Array", "STDOUT", "STDERR", "config_only"]),
+    ("experimaestro.launcherfinder.registry", ["LauncherRegistry"]),
+])
+def test_module_paths_of_2x_public_names(module, names):
+    mod = importlib.import_module(module)
+    assert [n for n in names if not hasattr(mod, n)] == []
+

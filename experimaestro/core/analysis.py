@@ -21,6 +21,7 @@ from .arguments import (
     Argument,
     FieldKind,
     field,
+    help as HelpText,
 )
 from experimaestro.checkers import Checker
 
@@ -91,7 +92,7 @@ def _markers(annotation):
 
 def analyse(cls) -> ObjectType:
     """Build the ObjectType of a config class (called once per class)."""
-    from .generators import PathGenerator, pathgenerator_marker_default
+    from .generators import Generator, pathgenerator_marker_default
     from .deprecation import DeprecatedParam
 
     arguments: dict = {}
@@ -115,6 +116,7 @@ def analyse(cls) -> ObjectType:
                 base, more = _markers(base)
                 markers.extend(more)
             kind = None
+            marked = False  # by help(...): a parameter, as any 2.x annotation makes one
             is_data = False
             generator = None
             help_text = None
@@ -124,10 +126,13 @@ def analyse(cls) -> ObjectType:
                     kind = m
                 elif m is DATAPATH:
                     is_data = True
-                elif isinstance(m, PathGenerator):
+                elif isinstance(m, Generator):
                     generator = m
                 elif isinstance(m, str):
                     help_text = m
+                elif isinstance(m, HelpText):
+                    help_text = m.text
+                    marked = True
                 elif isinstance(m, Checker):
                     checker = m
                 else:
@@ -135,7 +140,7 @@ def analyse(cls) -> ObjectType:
                     if g is not None:
                         generator = g
             if kind is None:
-                if is_data or checker is not None:
+                if is_data or checker is not None or marked:
                     # (x: Annotated[str, Choices([...])] is a parameter, as in 2.x)
                     kind = PARAM
                 elif generator is not None:
@@ -185,7 +190,7 @@ def _narrows(old: Type, new: Type) -> bool:
 
 
 def _read_default(klass, arg: Argument, generator, where: str, override=False):
-    from .generators import PathGenerator
+    from .generators import Generator
 
     value = klass.__dict__.get(arg.name, MISSING)
     if value is MISSING and not override:
@@ -208,7 +213,7 @@ def _read_default(klass, arg: Argument, generator, where: str, override=False):
         ignore_default = f.ignore_default
     elif value is not MISSING:
         ignore_default = True  # the bare form x: Param[int] = 3
-    if isinstance(factory, PathGenerator):
+    if isinstance(factory, Generator):
         generator, factory = factory, None
     if override and value is MISSING and factory is None and generator is None:
         return

@@ -5,7 +5,7 @@ The markers are plain objects found in the ``Annotated`` metadata when a class i
 """
 
 from pathlib import Path
-from typing import Annotated, Any, Callable, Optional
+from typing import Annotated, Any, Callable, List, Optional
 
 __all__ = [
     "Param",
@@ -15,6 +15,8 @@ __all__ = [
     "DataPath",
     "OptionalDataPath",
     "field",
+    "help",
+    "Array",
     "param_group",
     "ParameterGroup",
     "Argument",
@@ -99,6 +101,30 @@ class Constant(_KindAnnotation):
 DataPath = Annotated[Path, DATAPATH]
 #: A DataPath that may be left unset (None)
 OptionalDataPath = Annotated[Optional[Path], DATAPATH]
+
+
+class help:
+    """``x: Annotated[int, help("the number of layers")]``: the documentation of a field.
+
+    As in 2.x, a field annotated with ``help(...)`` alone is a parameter (``Param``);
+    ``Param[Annotated[int, help("...")]]`` and ``field(help="...")`` say the same.
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        if not isinstance(text, str):
+            raise TypeError(f"help(...): expected the text of the help, got {text!r}")
+        self.text = text
+
+    def __repr__(self):
+        return f"help({self.text!r})"
+
+
+def Array(tp):
+    """``Param[Array(T)]``: the 2.x spelling of ``Param[List[T]]`` (the same field, the
+    same identifiers)."""
+    return List[tp]
 
 
 class ParameterGroup:

@@ -15,6 +15,7 @@ from .arguments import MISSING
 from .errors import ValidationError
 from .identifier import identifier_of
 from .information import ConfigInformation, unknown_field_error
+from .tags import TagsAttribute
 from .taskglobals import Env
 
 __all__ = [
@@ -438,8 +439,15 @@ class ConfigMixin:
         return self._job_or_fail().wait()
 
     def on_completed(self, callback):
-        """Call ``callback()`` (in the scheduler thread) when the job succeeded."""
-        self._job_or_fail().on_completed(callback)
+        """Call ``callback()`` (in the scheduler thread) when the job succeeded; at once if
+        it already did. On a task not submitted yet, the callback waits for the job that
+        ``submit()`` gives it (as in 2.x)."""
+        if not callable(callback):
+            raise TypeError(f"on_completed: the callback {callback!r} is not callable")
+        if self.__xpm__.job is None and isinstance(self, Task):
+            self.__xpm__.declare_callback("on_completed", callback)
+        else:
+            self._job_or_fail().on_completed(callback)
         return self
 
 
@@ -455,6 +463,9 @@ class Config(metaclass=ConfigMeta):
 
     __xpm_config_class__ = True
     __xpm_instance__ = False
+
+    #: the tags of the configuration (of an instance: of its configuration)
+    __tags__ = TagsAttribute()
 
     @property
     def __xpmtype__(self):
@@ -570,8 +581,15 @@ class Task(LightweightTask):
     def watch_output(self, method, callback):
         """Call ``callback(output)`` for each output of ``method`` (a method of the task
         or of a configuration it holds) that the running task announces with
-        ``register_task_output``; callbacks run in the experiment's thread while it waits."""
-        self._job_or_fail().watch_output(method, callback)
+        ``register_task_output``; callbacks run in the experiment's thread while it waits.
+        Before ``submit()``, the watch starts when the task is submitted (as in 2.x)."""
+        if self.__xpm__.job is not None:
+            self.__xpm__.job.watch_output(method, callback, self)
+            return
+        from .outputs import check_watched
+
+        check_watched(self, method, callback)
+        self.__xpm__.declare_callback("watch_output", method, callback)
 
 
 class ResumableTask(Task):

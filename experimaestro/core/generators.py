@@ -6,7 +6,8 @@ from typing import Callable, Optional, Union
 
 from .walk import is_output, is_submitted, walk
 
-__all__ = ["ConfigWalkContext", "PathGenerator", "pathgenerator", "generate_paths"]
+__all__ = ["ConfigWalkContext", "Generator", "PathGenerator", "pathgenerator", "generate_paths",
+           "STDOUT", "STDERR"]
 
 
 class ConfigWalkContext:
@@ -33,6 +34,15 @@ class ConfigWalkContext:
     def task(self):
         return None
 
+    @property
+    def name(self) -> str:
+        """The job's name, which names its files (``<name>.out``, ``<name>.err``...): the
+        last dotted part of the task's type id."""
+        task = self.task
+        if task is None:
+            raise AssertionError(f"{type(self).__name__} has no task, hence no job name")
+        return str(type(task).__xpm_user_class__.__xpmtype__.identifier).rsplit(".", 1)[-1]
+
     def currentpath(self) -> Path:
         """The folder of the configuration being generated."""
         return self.path / self._configpath if self._configpath else self.path
@@ -54,7 +64,25 @@ class ConfigWalkContext:
             self._configpath = previous
 
 
-class PathGenerator:
+class Generator:
+    """A value made when the task is submitted: ``field(default_factory=MyGenerator())``.
+
+    Subclasses define ``__call__(self, context, config)``, which returns the value;
+    ``context`` is a :class:`ConfigWalkContext` (``context.path`` is the job folder,
+    ``context.name`` the job's name). As in 2.x, the value is made for a field left
+    unset, and is not part of the identifier.
+    """
+
+    def isoutput(self) -> bool:
+        """True when the value lies within the job folder (an output of the task)."""
+        return False
+
+    def __call__(self, context, config):
+        raise TypeError(f"{type(self).__qualname__} (a Generator) must define"
+                        " __call__(self, context, config)")
+
+
+class PathGenerator(Generator):
     """A path relative to the job folder of the task that owns the config.
 
     ``path`` is a string/Path, or a callable ``(context, config) -> Path``. With
@@ -94,8 +122,18 @@ class pathgenerator(PathGenerator):
     """Legacy form: ``x: Annotated[Path, pathgenerator("out.txt")]``."""
 
 
-def pathgenerator_marker_default(marker) -> Optional[PathGenerator]:
-    return marker if isinstance(marker, PathGenerator) else None
+def pathgenerator_marker_default(marker) -> Optional[Generator]:
+    return marker if isinstance(marker, Generator) else None
+
+
+def STDOUT(context, config) -> str:
+    """``PathGenerator(STDOUT)``: the name of the job's standard output, ``<name>.out``."""
+    return f"{context.name}.out"
+
+
+def STDERR(context, config) -> str:
+    """``PathGenerator(STDERR)``: the name of the job's standard error, ``<name>.err``."""
+    return f"{context.name}.err"
 
 
 def generate_paths(root, context) -> None:

@@ -56,6 +56,8 @@ class ConfigInformation:
     dependencies = None
     #: for a Prepare submitted as a job: the job of its PrepareTask
     prepare_job = None
+    #: callbacks declared before submit(): (method name, *arguments) for the job
+    declared_callbacks = None
 
     # No __init__: compiled constructors build it with ``ConfigInformation()`` (no
     # Python-level call) and set these three attributes themselves.
@@ -77,6 +79,17 @@ class ConfigInformation:
         info.xpmtype = xpmtype
         info.values = {} if values is None else values
         return info
+
+    def declare_callback(self, method: str, *args):
+        """Keep ``job.<method>(*args)`` (on_completed, watch_output) for the job the task
+        gets when it is submitted (the scheduler hands them over)."""
+        if self.declared_callbacks is None:
+            self.declared_callbacks = []
+        self.declared_callbacks.append((method, args))
+
+    def take_declared_callbacks(self) -> list:
+        declared, self.declared_callbacks = self.declared_callbacks or [], None
+        return declared
 
     # -- values ------------------------------------------------------------------
 
@@ -140,13 +153,19 @@ class ConfigInformation:
                   definition_filename=definition_filename, context=context)
 
     @staticmethod
-    def deserialize(path, as_instance: bool = False, partial_loading=None,
-                    definition_filename=None):
-        """``experimaestro.deserialize(...)``."""
+    def deserialize(path, as_instance: bool = False, return_tasks: bool = False,
+                    partial_loading=None, definition_filename=None):
+        """What :func:`experimaestro.serialize` wrote, as 2.x's method gives it: the
+        configuration; with ``as_instance``, the instance (its init tasks run first); with
+        ``return_tasks``, (configuration, init tasks) — the form that
+        :func:`experimaestro.deserialize` always returns without ``as_instance``."""
         from .serialization import deserialize
 
-        return deserialize(path, as_instance=as_instance, partial_loading=partial_loading,
-                           definition_filename=definition_filename)
+        if as_instance and return_tasks:
+            raise ValueError("deserialize(): as_instance and return_tasks exclude each other")
+        result = deserialize(path, as_instance=as_instance, partial_loading=partial_loading,
+                             definition_filename=definition_filename)
+        return result if as_instance or return_tasks else result[0]
 
     def xpmvalues(self, with_default: bool = False):
         """Yields (Argument, value) for each field that has a value."""

@@ -36,7 +36,11 @@ def make_instance(cfg, memo: dict, keep: bool):
         d[name] = _convert(value, memo, keep)
     if keep:
         d["__config__"] = cfg
-    d["__tags__"] = xpm._tags or {}
+    else:
+        from .tags import collect_tags
+
+        # (with its configuration, __tags__ is computed on first use: Config.__tags__)
+        d["__tags__"] = collect_tags(cfg)
     if type(obj).__init__ is not object.__init__:
         obj.__init__()
     obj.__post_init__()

@@ -99,6 +99,23 @@ def locate(root, target) -> Optional[List[PathItem]]:
     return None
 
 
+def check_watched(task, method, callback) -> List[PathItem]:
+    """``task.watch_output(method, callback)``: the path from the task to the configuration
+    whose method is watched; a clear error for a callback that cannot be called or a
+    method that is not one of the task or of a configuration it holds."""
+    if not callable(callback):
+        raise TypeError(f"watch_output: the callback {callback!r} is not callable")
+    owner = getattr(method, "__self__", None)
+    path = None if owner is None else locate(task, owner)
+    if path is None:
+        name = type(task).__xpm_user_class__.__qualname__
+        raise ValueError(
+            f"watch_output: {method!r} is not a method of the task {name} or of a"
+            f" configuration it holds; pass e.g. task.validation.checkpoint"
+        )
+    return path
+
+
 def resolve(root, path: List[PathItem]):
     """The object at path below root (see locate)."""
     obj = root

@@ -264,16 +264,28 @@ def _class_file(ucls) -> Optional[str]:
     return None
 
 
-def params_dict(task, *, jobpath: Optional[Path] = None, workspace: Optional[Path] = None) -> dict:
-    """The content of a job's params.json (the task is the last object)."""
+def params_dict(task, *, jobpath: Optional[Path] = None, workspace: Optional[Path] = None,
+                tags: Optional[dict] = None) -> dict:
+    """The content of a job's params.json (the task is the last object). `tags`, the
+    job's tags, are kept under "tags" (where older 2.x kept them; 2.7.0 writes none), so
+    that the running task knows them (``self.__tags__``)."""
     writer = _Writer(SerializationContext(jobpath=jobpath, workspace=workspace))
     writer.add(task)
-    return {
+    params = {
         "workspace": str(workspace) if workspace else None,
         "version": PARAMS_VERSION,
         "experimaestro": __version__,
         "objects": writer.records,
     }
+    if tags:
+        params["tags"] = {k: _json_tag(v) for k, v in tags.items()}
+    return params
+
+
+def _json_tag(value):
+    """A tag value as JSON holds it: a scalar as it is, anything else as its text (as
+    jobs.jsonl does)."""
+    return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
 
 
 class ObjectStream:
@@ -640,6 +652,10 @@ def from_task_dir(path, as_instance: bool = False, partial_loading: Optional[boo
     reader = _load_records(params["objects"], _resolver(None, workspace, jobpath), as_instance,
                            partial_loading, roots=[{"type": "python", "value": main}])
     task = reader.objects[params["objects"][-1]["id"]]
+    if params.get("tags"):
+        # The job's tags (the configurations below carry none on disk): tags(task), and
+        # the running task's self.__tags__, give them again
+        task.__xpm__._tags = dict(params["tags"])
     if as_instance:
         return task.instance()
     return task

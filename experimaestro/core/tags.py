@@ -45,6 +45,23 @@ def collect_tags(root) -> TagDict:
     return result
 
 
+class TagsAttribute:
+    """``obj.__tags__``: the tags of a configuration (as :func:`tags`), or of the
+    configuration an instance was built from (computed once, on first use: it walks the
+    graph below). The task run by a job reads there the job's tags (2.x's
+    ``self.__tags__``)."""
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        if getattr(obj, "__xpm__", None) is not None:
+            return collect_tags(obj)  # a configuration: its tags may still change
+        config = obj.__dict__.get("__config__")
+        found = collect_tags(config) if config is not None else TagDict()
+        obj.__dict__["__tags__"] = found
+        return found
+
+
 def tags(value) -> TagDict:
     """The tags of a configuration (and of those below it)."""
     from .config import _check_config

@@ -1,11 +1,11 @@
-"""Decorators for configuration methods: ``initializer`` and ``cache``."""
+"""Decorators for configuration methods: ``initializer``, ``cache`` and ``config_only``."""
 
 import functools
 from pathlib import Path
 
 from .taskglobals import Env
 
-__all__ = ["initializer", "cache"]
+__all__ = ["initializer", "cache", "config_only"]
 
 
 def initializer(method):
@@ -47,3 +47,28 @@ def cache(name: str):
         return wrapper
 
     return decorator
+
+
+def config_only(method):
+    """Mark a method of a configuration class that only configurations (``Cls.C(...)``)
+    may call: called on an instance (``cfg.instance()``, what a task's ``execute()`` works
+    on), it raises a TypeError.
+
+    (2.x's ``config_only`` asserts that it is given a bound method and returns None, so
+    it cannot decorate a method in a class body; this one does what its documentation
+    says.)"""
+    if not callable(method):
+        raise TypeError(f"@config_only decorates a method, got {method!r}")
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        # A configuration has its __xpm__ information; an instance has none
+        if getattr(self, "__xpm__", None) is None:
+            raise TypeError(
+                f"{type(self).__qualname__}.{method.__name__}() is a configuration-only"
+                " method (@config_only): call it on the configuration, not on an instance"
+            )
+        return method(self, *args, **kwargs)
+
+    wrapper.__xpm_config_only__ = True
+    return wrapper

@@ -69,7 +69,8 @@ def _traceback(ctx) -> bool:
               help="The Python file defining run(helper, cfg) (overrides `file:`)")
 @click.option("--module-name", default=None, metavar="MODULE",
               help="The module defining run(helper, cfg) (overrides `module:`)")
-@click.option("--show", is_flag=True, help="Print the merged configuration and exit")
+@click.option("--show", is_flag=True,
+              help="Print the merged configuration (JSON) and exit")
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logs")
 @compat_options
 @click.argument("yaml_file", metavar="YAML_FILE", type=click.Path(dir_okay=False))
@@ -146,13 +147,12 @@ def _main(workdir, workspace, run_mode, overrides, pre_yaml, post_yaml, env, xpm
     xp_run = ExperimentRun(yaml_file, pre_yaml=pre_yaml, post_yaml=post_yaml,
                            overrides=overrides, xp_file=xp_file, module_name=module_name)
     xp_run.import_experiment()
-    cfg = xp_run.build()
+    xp_run.build()
     if show:
-        import yaml
+        import json
 
-        from .schema import to_plain
-
-        click.echo(yaml.safe_dump(to_plain(cfg), sort_keys=False, allow_unicode=True), nl=False)
+        # One JSON line, as 2.x prints it (printed once the configuration passed the checks)
+        click.echo(json.dumps(xp_run.shown(), default=str))
         return 0
 
     from experimaestro.cli.workspaces import resolve_workspace

@@ -72,6 +72,14 @@ def _installed(filename: str) -> bool:
     return filename.startswith("<") or os.path.abspath(filename).startswith(_INSTALLED)
 
 
+def _written(merged, checked):
+    """The values of `checked` (the plain checked configuration) at the keys of `merged`
+    (what the files and options wrote), in their order."""
+    if isinstance(merged, dict) and isinstance(checked, dict):
+        return {k: _written(v, checked[k]) if k in checked else v for k, v in merged.items()}
+    return checked
+
+
 class ExperimentRun:
     """One ``run-experiment`` invocation."""
 
@@ -255,6 +263,24 @@ class ExperimentRun:
         self.configuration = build_configuration(self.schema, self.merged)
         check_yaml_grid(self.configuration, self.merged)
         return self.configuration
+
+    def shown(self) -> dict:
+        """What ``--show`` prints (as JSON, as 2.x does): the keys set by the YAML files
+        and ``-c`` options (no defaults), with ``file`` and a ``pre_experiment`` given as
+        a path made absolute (from the file that set them). The values are those of the
+        checked configuration (``-c id=007`` is the text ``"007"`` for a string field)."""
+        from .schema import to_plain
+
+        data = _written(self.merged.data, to_plain(self.configuration))
+        for key in ("file", "pre_experiment"):
+            value = data.get(key)
+            if not isinstance(value, str):
+                continue
+            if key == "pre_experiment" and not ("/" in value or "\\" in value
+                                                or value.endswith(".py")):
+                continue  # a module name
+            data[key] = str(self.merged.resolve(key, value).resolve())
+        return data
 
     @functools.cached_property
     def experiment_id(self) -> str:

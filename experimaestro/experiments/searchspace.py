@@ -86,7 +86,7 @@ class GenericParams:
         return values[0]
 
     def xpm_plain(self):
-        """The YAML form of the space (what ``run-experiment --show`` prints)."""
+        """The plain form of the space, as written in a YAML file (see ``to_plain``)."""
         form = self.form()
         if form == "values_list":
             return list(self.values_list)

@@ -54,6 +54,8 @@ class LauncherRegistry:
 
     _instances: Dict[Path, "LauncherRegistry"] = {}
     _lock = threading.Lock()
+    #: the folder set by set_config_dir (None: experimaestro.settings.config_dir())
+    _config_dir: Optional[Path] = None
 
     def __init__(self, config_dir: Union[str, Path]):
         self.config_dir = Path(config_dir).expanduser()
@@ -64,8 +66,19 @@ class LauncherRegistry:
         self._warned = set()
 
     @classmethod
+    def set_config_dir(cls, config_dir: Union[str, Path, None]) -> None:
+        """Read ``launchers.py`` from this folder from now on (``find_launcher`` and
+        ``instance()`` without a folder); None goes back to the default,
+        ``experimaestro.settings.config_dir()`` (``$XPM_CONFIG_DIR`` or
+        ``~/.config/experimaestro``)."""
+        cls._config_dir = None if config_dir is None else Path(config_dir).expanduser()
+
+    @classmethod
     def instance(cls, config_dir: Union[str, Path, None] = None) -> "LauncherRegistry":
-        """The registry of ``config_dir`` (default: ``experimaestro.settings.config_dir()``)."""
+        """The registry of ``config_dir`` (default: the folder given to
+        :meth:`set_config_dir`, else ``experimaestro.settings.config_dir()``)."""
+        if config_dir is None:
+            config_dir = cls._config_dir
         if config_dir is None:
             from experimaestro.settings import config_dir as default_dir
 

@@ -36,7 +36,7 @@ _SIZE_HELP = "sizes are written <N>G or <N>M (powers of 10: 1G = 10^9 bytes), or
              "<N>MiB (powers of 2: 1GiB = 2^30 bytes); T, TiB, K and KiB work too"
 _DURATION_HELP = "units: s, m/min/mins, h/hours, d/days, w/weeks"
 
-_QUANTITY = re.compile(r"\s*(?P<number>[0-9]+(?:\.[0-9]+)?)(?P<unit>[A-Za-z]*)\s*$")
+_QUANTITY = re.compile(r"\s*(?P<number>[0-9]+(?:\.[0-9]+)?)[ \t]*(?P<unit>[A-Za-z]*)\s*$")
 
 
 class RequirementSyntaxError(ValueError):
@@ -81,6 +81,13 @@ def parse_size(text: str, *, expr: Optional[str] = None, offset: int = 0) -> int
     """Bytes of a size such as ``'4GiB'`` (``expr`` and ``offset`` locate it in a longer string)."""
     number, unit, nstart, ustart = _split(text)
     expr = text if expr is None else expr
+    if unit and ustart > nstart + len(number):
+        # (only durations take a space before their unit, as in 2.x: `duration=4 days`)
+        raise RequirementSyntaxError(
+            expr, offset + ustart,
+            f"a memory size is written without a space before its unit: {number}{unit}",
+            expected=list(SIZE_UNITS),
+        )
     if not unit:
         raise RequirementSyntaxError(
             expr, offset + ustart,

@@ -1,17 +1,26 @@
 """The driver side: workspaces, experiments, jobs and the scheduler."""
 
+#: name -> the module of this package that defines it (loaded on first use)
+_LAZY = {
+    "RunMode": "workspace",
+    "TransientMode": "workspace",
+    "Workspace": "workspace",
+    "experiment": "experiment",
+    "FailedExperiment": "experiment",
+    "DirtyGitError": "experiment",
+    "GracefulExperimentExit": "experiment",
+    "Job": "jobs",
+    "JobState": "jobs",
+    "Scheduler": "scheduler",
+}
+
+__all__ = sorted(_LAZY)
+
 
 def __getattr__(name):
-    if name in ("RunMode", "TransientMode", "Workspace"):
-        from . import workspace
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'experimaestro.scheduler' has no attribute {name!r}")
+    import importlib
 
-        return getattr(workspace, name)
-    if name == "experiment":
-        from .experiment import experiment
-
-        return experiment
-    if name == "Job":
-        from .jobs import Job
-
-        return Job
-    raise AttributeError(name)
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

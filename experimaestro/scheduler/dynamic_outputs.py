@@ -12,7 +12,7 @@ import json
 import logging
 from typing import Callable, Dict, List
 
-from experimaestro.core.outputs import DYNAMIC_OUTPUTS_FILE, locate, rebuild_output
+from experimaestro.core.outputs import DYNAMIC_OUTPUTS_FILE, check_watched, rebuild_output
 
 logger = logging.getLogger("xpm.outputs")
 
@@ -71,16 +71,7 @@ class DynamicOutputs:
 
     def watch(self, task, method, callback: Callable):
         """Call ``callback(output)`` for each output of ``method`` that task announces."""
-        if not callable(callback):
-            raise TypeError(f"watch_output: the callback {callback!r} is not callable")
-        owner = getattr(method, "__self__", None)
-        path = None if owner is None else locate(task, owner)
-        if path is None:
-            name = type(task).__xpm_user_class__.__qualname__
-            raise ValueError(
-                f"watch_output: {method!r} is not a method of the task {name} or of a"
-                f" configuration it holds; pass e.g. task.validation.checkpoint"
-            )
+        path = check_watched(task, method, callback)
         job = task.__xpm__.job
         watched = self._jobs.get(id(job))
         if watched is None:

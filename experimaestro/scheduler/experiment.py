@@ -13,6 +13,11 @@ from typing import Dict, List, Optional, Union
 from experimaestro.core import hooks
 from experimaestro.settings import WorkspaceSettings, get_settings
 
+from experimaestro.exceptions import (  # noqa: F401 - 2.x's module path for these names
+    DirtyGitError,
+    FailedExperiment,
+    GracefulExperimentExit,
+)
 from experimaestro.jobfolder import write_atomic
 
 from .history import prune_runs
@@ -22,7 +27,8 @@ from .workspace import RunMode, Workspace
 
 logger = logging.getLogger("xpm.experiment")
 
-__all__ = ["experiment", "DirtyGitAction"]
+__all__ = ["experiment", "DirtyGitAction", "DirtyGitError", "GracefulExperimentExit",
+           "FailedExperiment"]
 
 
 def _current_workspace() -> Optional[Path]:
@@ -30,8 +36,9 @@ def _current_workspace() -> Optional[Path]:
     return None if xp is None else xp.workspace.path
 
 
-class DirtyGitAction(enum.Enum):
-    """What to do when the project's git repository has uncommitted changes."""
+class DirtyGitAction(str, enum.Enum):
+    """What to do when the project's git repository has uncommitted changes (a str, as in
+    2.x: ``DirtyGitAction.WARN == "warn"``)."""
 
     IGNORE = "ignore"
     WARN = "warn"
@@ -351,6 +358,7 @@ class experiment:
         with experiment._lock:
             experiment._current.append(self)
             experiment.CURRENT = self
+            Workspace.CURRENT = self.workspace
         return self
 
     def _check_git(self):
@@ -363,10 +371,8 @@ class experiment:
         message = (f"experiment {self.name}: the git repository of the project has"
                    " uncommitted changes (dirty_git=ignore to silence this)")
         if self.dirty_git is DirtyGitAction.ERROR:
-            from experimaestro.exceptions import HandledException
-
-            raise HandledException(message.replace("ignore to silence this",
-                                                   "warn or ignore to run anyway"))
+            raise DirtyGitError(message.replace("ignore to silence this",
+                                                "warn or ignore to run anyway"))
         import logging
 
         logging.getLogger("xpm").warning(message)
@@ -435,6 +441,8 @@ class experiment:
                            self.name, self.xppath, exc)
 
     def __exit__(self, exc_type, exc, tb):
+        # GracefulExperimentExit: leave without waiting; running jobs go on (as in 2.x)
+        detached = exc_type is not None and issubclass(exc_type, GracefulExperimentExit)
         error = None
         if exc_type is None and self._outputs is not None:
             # Callbacks of watched outputs run while the experiment is still current
@@ -447,6 +455,7 @@ class experiment:
             if self in experiment._current:
                 experiment._current.remove(self)
             experiment.CURRENT = experiment._current[-1] if experiment._current else None
+            Workspace.CURRENT = experiment.CURRENT.workspace if experiment.CURRENT else None
         failures = []
         interrupted = False
         try:
@@ -467,6 +476,8 @@ class experiment:
             self._stop_services()
             if interrupted or exc_type is KeyboardInterrupt:
                 status = "interrupted"
+            elif detached:
+                status = "detached"
             else:
                 status = "failed" if (failures or exc_type) else "done"
             if self._run_files is not None:
@@ -482,10 +493,8 @@ class experiment:
         if error is not None:
             raise error
         if exc_type is None and failures:
-            from experimaestro.exceptions import FailedExperiment
-
             raise FailedExperiment(failures)
-        return False
+        return detached
 
 
 def _new_run_id(xppath: Path, stamp: str) -> str:

@@ -10,6 +10,11 @@ from typing import Callable, List, Optional
 from experimaestro.jobfolder import DiskState, JobFolder, marker_name, write_atomic
 
 
+#: guards the on_completed callbacks of every job (registered from the driver's thread,
+#: called from the scheduler's)
+_CALLBACKS = threading.Lock()
+
+
 class JobState(enum.Enum):
     """Scheduler-side state of a job."""
 
@@ -84,6 +89,7 @@ class Job:
         self.progress: list = []
         self.submitted_at: Optional[float] = None
         self._on_completed: List[Callable] = []
+        self._tags: Optional[dict] = None
         self.scheduler = None
 
     # -- the run record, read through the job (the names of 2.x) ------------------
@@ -166,7 +172,11 @@ class Job:
         return self.folder.state()
 
     def tags(self) -> dict:
-        return self.config.__xpm__.tags()
+        """The tags of the task (and of the configurations it holds), computed once: the
+        task is sealed."""
+        if self._tags is None:
+            self._tags = self.config.__xpm__.tags()
+        return self._tags
 
     # -- preparation -----------------------------------------------------------
 
@@ -176,7 +186,8 @@ class Job:
 
         self.path.mkdir(parents=True, exist_ok=True)
         if overwrite or not self.params_path.exists():
-            params = params_dict(self.config, jobpath=self.path, workspace=self.workspace.path)
+            params = params_dict(self.config, jobpath=self.path, workspace=self.workspace.path,
+                                 tags=self.tags())
             write_atomic(self.params_path, json.dumps(params, indent=1))
 
     def rotate_logs(self):
@@ -196,18 +207,20 @@ class Job:
     def set_finished(self, state: JobState, reason: Optional[str] = None,
                      message: Optional[str] = None):
         run = self.run
-        run.state, run.reason, run.message = state, reason, message
+        with _CALLBACKS:  # on_completed() sees either the end or an unfinished job
+            run.state, run.reason, run.message = state, reason, message
+            callbacks = self._on_completed if state is JobState.DONE else []
+            self._on_completed = []
         run.ended_at = time.time()
         run.process = None
         run.ended.set()
-        if state is JobState.DONE:
-            for cb in self._on_completed:
-                try:
-                    cb()
-                except Exception:  # a callback must not stop the scheduler
-                    import logging
+        for cb in callbacks:
+            try:
+                cb()
+            except Exception:  # a callback must not stop the scheduler
+                import logging
 
-                    logging.getLogger("xpm").exception("on_completed callback failed")
+                logging.getLogger("xpm").exception("on_completed callback failed")
 
     def wait(self, timeout: Optional[float] = None) -> bool:
         """Block until the job ends; True if it succeeded."""
@@ -219,20 +232,24 @@ class Job:
         return self.state is JobState.DONE
 
     def on_completed(self, callback: Callable):
-        if self.state is JobState.DONE:
-            callback()
-        else:
-            self._on_completed.append(callback)
+        """Call ``callback()`` when the job succeeds (at once if it already has)."""
+        with _CALLBACKS:
+            if self.state is not JobState.DONE:
+                self._on_completed.append(callback)
+                return
+        callback()
 
-    def watch_output(self, method, callback):
+    def watch_output(self, method, callback, config=None):
         """Call ``callback(output)`` for each output of ``method`` (a method of the task or
-        of a configuration it holds) announced by the running task."""
+        of a configuration it holds) announced by the running task. `config`: the task
+        configuration the method belongs to (a task submitted twice shares the job of the
+        first; default: the job's own)."""
         from .experiment import experiment
 
         xp = experiment.current_or_none()
         if xp is None:
             raise RuntimeError("watch_output() needs the experiment the task was submitted in")
-        xp.dynamic_outputs.watch(self.config, method, callback)
+        xp.dynamic_outputs.watch(self.config if config is None else config, method, callback)
 
     def __repr__(self):
         return f"Job({self.relpath}, {self.state.value})"

@@ -29,14 +29,11 @@ DEFAULT_MAX_RETRIES = 3
 
 class Scheduler:
     def __init__(self, xp):
-        from experimaestro.launchers.direct import DirectLauncher
-
         self.xp = xp
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self._thread_main, name="xpm-scheduler",
                                        daemon=True)
         self.jobs: List[Job] = []
-        self.default_launcher = xp.launcher or DirectLauncher()
         self._unfinished = 0
         self._cv = threading.Condition()
         #: one pool of slots per launcher object (keyed by id: launchers need not hash)
@@ -50,6 +47,12 @@ class Scheduler:
         from .display import StatusDisplay
 
         self.display = StatusDisplay(self)
+
+    @property
+    def default_launcher(self):
+        """The launcher of jobs submitted without one: the workspace's (which
+        ``set_launcher`` changes)."""
+        return self.xp.workspace.launcher
 
     # -- thread ------------------------------------------------------------------
 

@@ -31,6 +31,10 @@ class GenerationContext(ConfigWalkContext):
     def task(self):
         return self.job.config
 
+    @property
+    def name(self) -> str:
+        return self.job.name
+
     def partial_path(self, spec, config) -> Path:
         # As 2.x: the type id and partial identifier of the configuration holding the path
         type_id = str(type(config).__xpm_user_class__.__xpmtype__.identifier)
@@ -103,9 +107,10 @@ def submit_task(task, *, workspace=None, launcher=None, run_mode=None, init_task
             # The same task again: share the job, but give this config its paths too
             xpm.job = existing
             generate_paths(task, GenerationContext(existing))
+            _hand_declared_callbacks(task, existing, xp)
             return existing.output
     # The launcher is resolved here, once: submit hooks see the one that runs the job
-    job.launcher = _launcher_of(job, xp)
+    job.launcher = _launcher_of(job)
     _notify_launcher(job)
     _run_submit_hooks(task, job, job.launcher)
     xpm.job = job
@@ -113,6 +118,8 @@ def submit_task(task, *, workspace=None, launcher=None, run_mode=None, init_task
     generate_paths(task, context)
     _share_partial_folders(task, context.partial_folders)
     job.output = task_output(task, xp.add_action if xp is not None else None)
+    # Before add_job: a job found done there calls its on_completed callbacks at once
+    _hand_declared_callbacks(task, job, xp)
     if xp is not None:
         xp.add_job(job)
     else:
@@ -120,6 +127,17 @@ def submit_task(task, *, workspace=None, launcher=None, run_mode=None, init_task
 
         run_without_experiment(job)
     return job.output
+
+
+def _hand_declared_callbacks(task, job, xp):
+    """``on_completed`` / ``watch_output`` called on the task before ``submit()``: now
+    on its job. Outside an experiment the job does not run (only the modes that run
+    nothing work there): the callbacks would never be called, and are dropped."""
+    for method, args in task.__xpm__.take_declared_callbacks():
+        if method == "on_completed":
+            job.on_completed(*args)
+        elif xp is not None:
+            job.watch_output(*args, task)
 
 
 def _share_partial_folders(task, folders):
@@ -144,17 +162,10 @@ def _unwrap_init_tasks(init_tasks) -> tuple:
     return tasks, frozenset(stopped)
 
 
-def _launcher_of(job, xp):
-    """The launcher that will run the job (what submit hooks are given)."""
-    if job.launcher is not None:
-        return job.launcher
-    if job.workspace.launcher is not None:
-        return job.workspace.launcher
-    if xp is not None and xp.scheduler is not None:
-        return xp.scheduler.default_launcher
-    from experimaestro.launchers.direct import DirectLauncher
-
-    return DirectLauncher()
+def _launcher_of(job):
+    """The launcher that will run the job (what submit hooks are given): the one given
+    to submit(), else the workspace's (the experiment's, or a DirectLauncher)."""
+    return job.launcher if job.launcher is not None else job.workspace.launcher
 
 
 def _notify_launcher(job):

@@ -6,7 +6,7 @@ from typing import Optional, Union
 
 from experimaestro.settings import Settings, WorkspaceSettings
 
-__all__ = ["RunMode", "TransientMode", "Workspace"]
+__all__ = ["RunMode", "TransientMode", "Workspace", "set_launcher"]
 
 
 class RunMode(enum.Enum):
@@ -50,6 +50,9 @@ class Workspace:
 
     MARKER = ".__experimaestro__"
 
+    #: the workspace of the experiment in progress (the innermost), or None (as in 2.x)
+    CURRENT: Optional["Workspace"] = None
+
     def __init__(self, settings, workspace_settings=None, launcher=None,
                  run_mode: Optional[RunMode] = None, *, env: Optional[dict] = None):
         """``Workspace(path)``, or as in 2.x ``Workspace(Settings(), WorkspaceSettings(id,
@@ -74,11 +77,36 @@ class Workspace:
                 f" {type(settings).__name__}"
             )
         self.path = Path(path).expanduser().absolute()
-        self.launcher = launcher
+        self._launcher = launcher
         self.run_mode = run_mode or RunMode.NORMAL
         self.env = dict(env or {})
         self.settings = settings
         self.workspace_settings = workspace_settings
+
+    @property
+    def launcher(self):
+        """The launcher of the jobs submitted without one: the one given, else (as in 2.x)
+        a :class:`~experimaestro.launchers.direct.DirectLauncher`, made on first use."""
+        if self._launcher is None:
+            from experimaestro.launchers.direct import DirectLauncher
+
+            self._launcher = DirectLauncher()
+        return self._launcher
+
+    @launcher.setter
+    def launcher(self, launcher):
+        self._launcher = launcher
+
+    @classmethod
+    def set_launcher(cls, launcher) -> None:
+        """Set the launcher of the current workspace (that of the experiment in
+        progress): the jobs submitted afterwards without a launcher use it."""
+        if cls.CURRENT is None:
+            raise RuntimeError(
+                "set_launcher(): no workspace is active; call it inside `with"
+                " experiment(...)`, or give the launcher to experiment(..., launcher=...)"
+            )
+        cls.CURRENT.launcher = launcher
 
     @property
     def jobspath(self) -> Path:
@@ -120,3 +148,7 @@ def _check_types(settings, workspace_settings):
             "Workspace(settings, workspace_settings): settings must be a Settings"
             f" (or None), got {type(settings).__name__}"
         )
+
+
+#: ``experimaestro.set_launcher(launcher)``: :meth:`Workspace.set_launcher` (2.x's name)
+set_launcher = Workspace.set_launcher

@@ -16,7 +16,7 @@ import attrs
 
 logger = logging.getLogger("xpm.experiment")
 
-__all__ = ["ExperimentInfo", "load_xp_info"]
+__all__ = ["ExperimentInfo", "load_xp_info", "load_configs"]
 
 
 @attrs.define
@@ -114,3 +114,13 @@ def _from_action_record(record: dict):
     from experimaestro.core.serialization import from_state_dict
 
     return from_state_dict(record["state"])
+
+
+def load_configs(path: Union[str, Path]) -> Dict[str, Any]:
+    """Deprecated (as in 2.x): the task configurations of a run folder, by job id — the
+    ``jobs`` of :func:`load_xp_info`, which also gives the actions."""
+    import warnings
+
+    warnings.warn("load_configs() is deprecated, use load_xp_info() instead",
+                  DeprecationWarning, stacklevel=2)
+    return load_xp_info(path).jobs

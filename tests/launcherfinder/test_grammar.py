@@ -130,6 +130,24 @@ def test_durations(text, seconds):
     assert parse(f"duration={text}").duration == seconds
 
 
+@pytest.mark.parametrize(
+    "text, seconds",
+    [
+        # the long forms 2.x accepts: a space between the number and its unit
+        ("4 days", 4 * 86400), ("4 d", 4 * 86400), ("4\tdays", 4 * 86400),
+        ("2 hours", 7200), ("2 h", 7200), ("3 mins", 180), ("3 min", 180),
+        ("1 minute", 60), ("45 s", 45), ("1.5 h", 5400),
+    ],
+)
+def test_durations_with_a_space_before_the_unit(text, seconds):
+    assert parse(f"duration={text}").duration == seconds
+    assert parse(f"duration = {text} & cpu(cores=2)").duration == seconds
+
+
+def test_a_duration_with_a_space_prints_without():
+    assert str(parse("duration=4 days & cuda(mem=8GiB) * 2")) == "duration=4d & cuda(mem=8GiB)*2"
+
+
 def test_durations_in_a_conjunction_take_the_max():
     assert parse("duration=2h & duration=3h & duration=90m").duration == 3 * 3600
 

@@ -274,6 +274,34 @@ def test_config_dir_argument_wins_over_the_environment(config, tmp_path):
     assert find_launcher("cpu()", config_dir=other).max_jobs == 11
 
 
+def test_set_config_dir_changes_where_launchers_py_is_read(config, tmp_path):
+    """2.x's LauncherRegistry.set_config_dir: find_launcher and instance() read the
+    launchers.py of that folder from then on; None goes back to the default."""
+    other = tmp_path / "other"
+    other.mkdir()
+    write_launchers(other, """
+        from experimaestro.launchers.direct import DirectLauncher
+
+        def find_launcher(requirements, tags):
+            return DirectLauncher(max_jobs=7)
+    """)
+    write_launchers(config, """
+        from experimaestro.launchers.direct import DirectLauncher
+
+        def find_launcher(requirements, tags):
+            return DirectLauncher(max_jobs=2)
+    """)
+    try:
+        LauncherRegistry.set_config_dir(other)
+        assert LauncherRegistry.instance().config_dir == other
+        assert find_launcher("cpu()").max_jobs == 7
+        assert find_launcher("cpu()", config_dir=config).max_jobs == 2  # the argument wins
+    finally:
+        LauncherRegistry.set_config_dir(None)
+    assert LauncherRegistry.instance().config_dir == config  # $XPM_CONFIG_DIR again
+    assert find_launcher("cpu()").max_jobs == 2
+
+
 def test_requirement_objects_and_errors(config, no_gpu):
     from experimaestro.launcherfinder import RequirementSyntaxError, cpu
 

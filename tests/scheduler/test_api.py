@@ -14,7 +14,7 @@ import pytest
 
 from experimaestro import FailedExperiment, experiment
 from experimaestro.scheduler.workspace import TransientMode
-from xpm_fixtures.tasks import Add, Progress, Wait
+from xpm_fixtures.tasks import Add, Fail, Progress, Wait
 
 from .helpers import TESTS, executions
 
@@ -41,6 +41,45 @@ def test_job_accessors_and_callbacks(tmp_path):
         xp.wait()
     assert called == ["done"]
     assert task.job.state.value == "done"
+
+
+def test_on_completed_declared_before_submit(tmp_path):
+    """As in 2.x: the callback waits for the job that submit() gives the task; it is
+    called when the job succeeds, also when it was found done on disk (a rerun), and
+    never for a job that failed."""
+    called = []
+    for run in range(2):
+        with experiment(tmp_path, "api"):
+            task = Add.C(x=3)
+            assert task.on_completed(lambda: called.append("done")) is task
+            task.submit()
+        assert called == ["done"] * (run + 1)
+    assert executions(task.__xpm__.job.path) == 1  # the rerun found it done
+    with pytest.raises(FailedExperiment):
+        with experiment(tmp_path, "api"):
+            failing = Fail.C(x=1)
+            failing.on_completed(lambda: called.append("failed?"))
+            failing.submit()
+    assert called == ["done", "done"]
+
+
+def test_on_completed_before_submit_on_a_second_submission(tmp_path):
+    called = []
+    with experiment(tmp_path, "api"):
+        Add.C(x=4).submit()
+        again = Add.C(x=4)
+        again.on_completed(lambda: called.append("again"))
+        again.submit()
+    assert called == ["again"]
+
+
+def test_on_completed_needs_a_callable_and_a_task():
+    with pytest.raises(TypeError, match="not callable"):
+        Add.C(x=1).on_completed(None)
+    from xpm_fixtures.tasks import Value
+
+    with pytest.raises(RuntimeError, match="Value has no job: submit it first"):
+        Value.C(x=1).on_completed(print)
 
 
 def test_job_accessors_need_a_submitted_task():

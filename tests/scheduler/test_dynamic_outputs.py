@@ -82,10 +82,41 @@ def test_a_method_outside_the_task_is_refused(tmp_path):
             train.watch_output(train.validation.checkpoint, None)
 
 
-def test_watch_output_needs_a_submitted_task():
-    with pytest.raises(RuntimeError, match="Train has no job: submit it first"):
-        train = Train.C(steps=1, validation=Validation.C())
-        train.watch_output(train.validation.checkpoint, print)
+def test_watch_output_declared_before_submit(tmp_path):
+    """As in 2.x, the callbacks can be given before submit(): they are called for the
+    outputs of the job the task gets."""
+    received = []
+    with experiment(tmp_path / "ws", "outputs"):
+        train = Train.C(steps=2, validation=Validation.C())
+        _evaluate_each_checkpoint(train, received)
+        train.submit()
+    assert [c.step for c in received] == [1, 2]
+    assert all(c.__xpm__.task is train for c in received)
+    assert len(list((tmp_path / "ws").glob("jobs/*evaluate/*/evaluated.txt"))) == 2
+
+
+def test_watch_output_declared_on_a_second_submission_of_the_same_task(tmp_path):
+    """The second configuration shares the first one's job; its callbacks (declared on
+    its own held configurations) get the outputs too."""
+    first, second = [], []
+    with experiment(tmp_path / "ws", "outputs"):
+        a = Train.C(steps=2, validation=Validation.C())
+        a.submit()
+        a.watch_output(a.validation.checkpoint, first.append)
+        b = Train.C(steps=2, validation=Validation.C())
+        b.watch_output(b.validation.checkpoint, second.append)
+        b.submit()
+        assert b.__xpm__.job is a.__xpm__.job
+    assert [c.step for c in first] == [c.step for c in second] == [1, 2]
+
+
+def test_watch_output_before_submit_checks_its_arguments_at_once():
+    train = Train.C(steps=1, validation=Validation.C())
+    with pytest.raises(ValueError, match="not a method of the task Train"):
+        train.watch_output(Validation.C(every=2).checkpoint, print)
+    with pytest.raises(TypeError, match="not callable"):
+        train.watch_output(train.validation.checkpoint, None)
+    assert train.__xpm__.declared_callbacks is None
 
 
 def test_arguments_must_be_json_values(tmp_path):

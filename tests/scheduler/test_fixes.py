@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from experimaestro import HandledException, RunMode, experiment
+from experimaestro import DirtyGitError, HandledException, RunMode, experiment
 from experimaestro.scheduler.experiment import DirtyGitAction
 from experimaestro.scheduler.workspace import TransientMode
 from experimaestro.taskglobals import Env
@@ -72,9 +72,15 @@ def test_dirty_git_error_refuses_to_run(tmp_path):
     subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x"],
                    cwd=project, check=True)
     (project / "file.txt").write_text("uncommitted change")
-    with pytest.raises(HandledException, match="uncommitted changes"):
+    with pytest.raises(DirtyGitError, match="uncommitted changes") as info:
         with experiment(tmp_path / "ws", "git", project_paths=[project],
                         dirty_git=DirtyGitAction.ERROR):
+            pass
+    assert isinstance(info.value, HandledException)  # (as in 2.x)
+    # a str enum, as in 2.x: the strings of the YAML files compare equal
+    assert DirtyGitAction.ERROR == "error" and DirtyGitAction("warn") is DirtyGitAction.WARN
+    with pytest.raises(DirtyGitError):
+        with experiment(tmp_path / "ws", "git", project_paths=[project], dirty_git="error"):
             pass
 
 

@@ -367,3 +367,53 @@ class SharedCheckpoints(Task):
         (self.folder / f"{self.steps}.txt").write_text("done")
         time.sleep(0.5)
         _append(self.log, f"{start} {time.time()} {self.size * 100 + self.steps}")
+
+
+# -- names 2.x gives the running task (tests/scheduler/test_task_side.py) -------------
+
+
+class Layer(Config):
+    size: Param[int]
+
+
+class Names(Task):
+    """Writes names.json: what the running task knows of itself."""
+
+    layer: Param[Layer]
+    lr: Param[float]
+
+    def execute(self):
+        import json
+
+        Path("names.json").write_text(json.dumps({
+            "taskdir": str(self.__taskdir__), "maintaskdir": str(self.__maintaskdir__),
+            "cwd": os.getcwd(), "tags": dict(self.__tags__),
+            "layer_tags": dict(self.layer.__tags__),
+        }))
+
+
+class FixedTimeLeft:
+    """Launcher information (as SlurmInfo) with a time limit always 1000 s away."""
+
+    def remaining_time(self):
+        return 1000.0
+
+
+class CatchCancel(Task):
+    """Waits for SIGTERM; records the TaskCancelled it gets (its remaining_time), then
+    lets it through, or returns when `swallow`."""
+
+    x: Param[int]
+    swallow: Meta[bool] = False
+
+    def execute(self):
+        from experimaestro import TaskCancelled
+
+        Path("started.txt").write_text(str(os.getpid()))
+        try:
+            while True:
+                time.sleep(0.05)
+        except TaskCancelled as e:
+            Path("cancelled.txt").write_text(repr(e.remaining_time))
+            if not self.swallow:
+                raise
