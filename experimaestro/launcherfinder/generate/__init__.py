@@ -7,8 +7,6 @@ again what is already there can be recognised.
 
 import json
 
-from experimaestro import __version__
-
 __all__ = ["quote", "size_code", "duration_code", "written_by"]
 
 KiB, MiB, GiB, TiB = 1024, 1024**2, 1024**3, 1024**4
@@ -37,4 +35,4 @@ def quote(text: str) -> str:
 
 
 def written_by(command: str) -> str:
-    return f"Written by `experimaestro {command}` (experimaestro {__version__})."
+    return f"Written by `experimaestro {command}`."
