@@ -48,7 +48,7 @@ def _follow(job: Job, tqdm, interval: float, file):
         raise RuntimeError(f"jobmonitor: {job.relpath} will not run (run mode"
                            f" {job.run_mode.value})")
     if job.state is JobState.DONE:
-        print(f"{job.relpath}: already done", file=file)  # noqa: T201
+        print(f"{job.relpath}: already done", file=file)
         return
     with tqdm(total=100, desc=job.name, file=file, bar_format=BAR) as bar:
         while not job.run.ended.wait(interval):

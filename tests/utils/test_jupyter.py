@@ -58,12 +58,11 @@ def test_jobmonitor_follows_outputs_in_order_and_done_jobs(tmp_path):
 
 
 def test_jobmonitor_raises_when_a_job_fails(tmp_path):
-    with pytest.raises(FailedExperiment):
-        with experiment(tmp_path / "ws", "monitor"):
-            output = Fail.C(x=1).submit()
-            with pytest.raises(RuntimeError,
-                               match=r"did not succeed \(error, failed, .*on purpose.*fail.err"):
-                jobmonitor(output, interval=0.05, file=io.StringIO())
+    with pytest.raises(FailedExperiment), experiment(tmp_path / "ws", "monitor"):
+        output = Fail.C(x=1).submit()
+        with pytest.raises(RuntimeError,
+                           match=r"did not succeed \(error, failed, .*on purpose.*fail.err"):
+            jobmonitor(output, interval=0.05, file=io.StringIO())
 
 
 def test_jobmonitor_refuses_what_will_not_run(tmp_path):

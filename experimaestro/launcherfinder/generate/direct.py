@@ -106,9 +106,9 @@ def _host(host, reserve, cuda, mps) -> str:
         accelerators.append("MPSSpecification(memory=MEMORY - RESERVED)  # unified memory")
     lines = []
     if total:
-        lines += [f"#: The memory of this host ({human_size(total)}), and what is kept for the"
-                  " system", f"MEMORY = {size_code(total)}", f"RESERVED = {size_code(reserve)}",
-                  ""]
+        lines += [f"#: The memory of this host ({human_size(total)}), and what is kept for"
+                  f" the system\nMEMORY = {size_code(total)}",
+                  f"RESERVED = {size_code(reserve)}", ""]
     lines += ["#: What this host offers to the jobs",
               "HOST = HostSpecification(",
               f"    cpu=CPUSpecification(cores={host.cpu.cores}, memory={memory}),"]
@@ -168,7 +168,7 @@ def find_launcher(requirements: HostRequirement, tags: Set[str] = set()):
     return _LAUNCHERS[key]
 '''
 
-PLAIN_FINDER = '''# One launcher for all the jobs: it runs at most as many at once as there are cores
+PLAIN_FINDER = '''# One launcher for all the jobs: at most one job per core runs at once
 LAUNCHER = DirectLauncher()
 
 

@@ -90,8 +90,8 @@ def _entry(kind: NodeKind, gpu_memory: Dict[str, int], gpu_only: bool) -> str:
     lines = [*textwrap.wrap(_describe(kind, gpu_memory), 88, initial_indent="    # ",
                             subsequent_indent="    #   "),
              f"    ({quote(kind.partition)}, HostSpecification(",
-             f"        cpu=CPUSpecification(cores={kind.cpus},"
-             f" memory={size_code(kind.memory)}),"]
+             (f"        cpu=CPUSpecification(cores={kind.cpus},"
+              f" memory={size_code(kind.memory)}),")]
     if kind.gpus:
         groups = []
         for model, count in kind.gpus:
