@@ -106,6 +106,95 @@ _LAZY = {
     "LauncherRegistry": "experimaestro.launcherfinder.registry",
 }
 
+# For type checkers (mypy, pyright...), which do not run __getattr__: the same names,
+# imported for real. `TYPE_CHECKING = False` rather than typing's: importing typing costs
+# a few milliseconds that `import experimaestro` does not pay.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .core.config import (
+        Config as Config,
+        Task as Task,
+        LightweightTask as LightweightTask,
+        ResumableTask as ResumableTask,
+        InstanceConfig as InstanceConfig,
+        ConfigMixin as ConfigMixin,
+        setmeta as setmeta,
+        sealed_set as sealed_set,
+        copyconfig as copyconfig,
+    )
+    from .core.prepare import Prepare as Prepare
+    from .core.arguments import (
+        Param as Param,
+        Meta as Meta,
+        Option as Option,
+        Constant as Constant,
+        DataPath as DataPath,
+        OptionalDataPath as OptionalDataPath,
+        field as field,
+        param_group as param_group,
+        ParameterGroup as ParameterGroup,
+    )
+    from .checkers import Choices as Choices
+    from .core.partial import partial as partial, Partial as Partial
+    from .core.generators import PathGenerator as PathGenerator, pathgenerator as pathgenerator
+    from typing import Annotated as Annotated
+    from .core.tags import (
+        tag as tag,
+        tags as tags,
+        tagspath as tagspath,
+        stop_tags as stop_tags,
+        TagDict as TagDict,
+    )
+    from .core.deprecation import deprecate as deprecate
+    from .core.utils import cache as cache, initializer as initializer
+    from .core.outputs import DependentMarker as DependentMarker
+    from .core.types import SubmitHook as SubmitHook
+    from .core.identifier import Identifier as Identifier
+    from .core.errors import (
+        ValidationError as ValidationError,
+        SealedError as SealedError,
+        IdentifierError as IdentifierError,
+    )
+    from .core.serialization import (
+        save as save,
+        load as load,
+        serialize as serialize,
+        deserialize as deserialize,
+        state_dict as state_dict,
+        from_state_dict as from_state_dict,
+        from_task_dir as from_task_dir,
+        SerializationContext as SerializationContext,
+        ObjectStore as ObjectStore,
+    )
+    from .core.serializers import (
+        SerializationLWTask as SerializationLWTask,
+        PathSerializationLWTask as PathSerializationLWTask,
+    )
+    from .mkdocs.annotations import documentation as documentation
+    from .exceptions import (
+        GracefulTimeout as GracefulTimeout,
+        TaskCancelled as TaskCancelled,
+        HandledException as HandledException,
+        FailedExperiment as FailedExperiment,
+    )
+    from .progress import progress as progress, tqdm as tqdm
+    from .scheduler.jobs import Job as Job, JobState as JobState
+    from .launchers import Launcher as Launcher
+    from .launchers.direct import DirectLauncher as DirectLauncher
+    from .scheduler.experiment import experiment as experiment
+    from .scheduler.xpinfo import load_xp_info as load_xp_info, ExperimentInfo as ExperimentInfo
+    from .actions import (
+        Action as Action,
+        Interaction as Interaction,
+        CLIInteraction as CLIInteraction,
+    )
+    from .scheduler.workspace import (
+        RunMode as RunMode,
+        TransientMode as TransientMode,
+        Workspace as Workspace,
+    )
+
+
 def _submit(task, **options):
     # The scheduler is loaded on the first submit: asyncio & co cost ~60 ms that a job
     # process or a plain `import experimaestro` does not pay

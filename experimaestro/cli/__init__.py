@@ -70,7 +70,7 @@ def _register():
     """Commands defined in other modules of this package."""
     import importlib
 
-    for name in ("launchers", "experiments", "jobs", "workspaces", "actions"):
+    for name in ("launchers", "launchersfile", "experiments", "jobs", "workspaces", "actions"):
         try:
             module = importlib.import_module(f"experimaestro.cli.{name}")
         except ModuleNotFoundError as exc:

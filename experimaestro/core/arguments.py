@@ -5,7 +5,7 @@ The markers are plain objects found in the ``Annotated`` metadata when a class i
 """
 
 from pathlib import Path
-from typing import Annotated, Any, Callable, List, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Callable, List, Optional
 
 __all__ = [
     "Param",
@@ -75,26 +75,35 @@ class _KindAnnotation:
         return Annotated[tp, cls.kind]
 
 
-class Param(_KindAnnotation):
-    """``x: Param[T]``: a parameter, part of the identifier."""
+# Type checkers see `Param[int]` as `int` (generic aliases of Annotated); the plugin
+# experimaestro.mypy tells the kinds apart by the names of the aliases
+if TYPE_CHECKING:
+    from typing import TypeVar
 
-    kind = PARAM
+    T = TypeVar("T")
+    Param = Annotated[T, PARAM]
+    Meta = Annotated[T, META]
+    Option = Annotated[T, META]
+    Constant = Annotated[T, CONSTANT]
+else:
 
+    class Param(_KindAnnotation):
+        """``x: Param[T]``: a parameter, part of the identifier."""
 
-class Meta(_KindAnnotation):
-    """``x: Meta[T]``: a meta-parameter, ignored by the identifier."""
+        kind = PARAM
 
-    kind = META
+    class Meta(_KindAnnotation):
+        """``x: Meta[T]``: a meta-parameter, ignored by the identifier."""
 
+        kind = META
 
-#: Deprecated alias of :class:`Meta`
-Option = Meta
+    #: Deprecated alias of :class:`Meta`
+    Option = Meta
 
+    class Constant(_KindAnnotation):
+        """``x: Constant[T] = v``: a read-only value, always part of the identifier."""
 
-class Constant(_KindAnnotation):
-    """``x: Constant[T] = v``: a read-only value, always part of the identifier."""
-
-    kind = CONSTANT
+        kind = CONSTANT
 
 
 #: A path whose content is copied by :func:`experimaestro.save` / :func:`serialize`

@@ -218,6 +218,8 @@ class ConfigMixin:
     """Behaviour of configuration objects (first base of every ``Cls.XPMConfig``)."""
 
     __xpm_user_class__ = None
+    #: the configuration's values and state (set by __init__; declared for type checkers)
+    __xpm__: ConfigInformation
 
     def __init__(self, *args, **kwargs):
         if args:

@@ -14,10 +14,14 @@ _LAZY = {
     "ExperimentCallable": "experimaestro.experiments.helper",
     "GridSearch": "experimaestro.experiments.grid",
     "generate_grid": "experimaestro.experiments.grid",
+    "mock_modules": "experimaestro.experiments.mockmodule",
+    "FakeModuleFinder": "experimaestro.experiments.mockmodule",
+    "noop_decorator": "experimaestro.experiments.mockmodule",
 }
 
-__all__ = ["ConfigurationBase", "ExperimentCallable", "ExperimentHelper", "GridSearch",
-           "MISSING", "configuration", "generate_grid"]
+__all__ = ["ConfigurationBase", "ExperimentCallable", "ExperimentHelper", "FakeModuleFinder",
+           "GridSearch", "MISSING", "configuration", "generate_grid", "mock_modules",
+           "noop_decorator"]
 
 
 def __getattr__(name):
