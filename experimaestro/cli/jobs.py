@@ -14,12 +14,14 @@ from experimaestro.jobfolder import FailureReason
 from .common import (find_job, group_workspace_options, open_workspace, remember_workspace,
                      table, time_text, workspace_options)
 from .jobkill import kill_job
+from .jobstray import stray
 from .jobselect import Selection, filter_options
 
 __all__ = ["register"]
 
 
 def register(cli: click.Group):
+    jobs.add_command(stray)
     cli.add_command(jobs)
 
 
@@ -34,7 +36,7 @@ def _tags_text(tags: dict) -> str:
 @group_workspace_options
 @click.pass_context
 def jobs(ctx, workdir, workspace):
-    """The jobs of a workspace: list, log, path, kill, clean.
+    """The jobs of a workspace: list, log, path, kill, clean, stray.
 
     JOB is an identifier prefix (hex digits) or TYPE/PREFIX, where TYPE is the type id or its
     last part. An ambiguous JOB is an error that lists the matching jobs.
