@@ -9,6 +9,7 @@ import click
 
 from .common import (group_workspace_options, open_workspace, remember_workspace, table,
                      workspace_options)
+from .xpcopy import copy_run
 
 __all__ = ["register"]
 
@@ -17,6 +18,7 @@ def register(cli: click.Group):
     from experimaestro.experiments.cli import experiments_cli
 
     cli.add_command(experiments_cli, "run-experiment")
+    experiments.add_command(copy_run)
     cli.add_command(experiments)
 
 
