@@ -14,6 +14,7 @@ from experimaestro.jobfolder import FailureReason
 from .common import (find_job, group_workspace_options, open_workspace, remember_workspace,
                      table, time_text, workspace_options)
 from .jobkill import kill_job
+from .jobrecover import recover
 from .jobstray import stray
 from .jobselect import Selection, filter_options
 
@@ -22,6 +23,7 @@ __all__ = ["register"]
 
 def register(cli: click.Group):
     jobs.add_command(stray)
+    jobs.add_command(recover)
     cli.add_command(jobs)
 
 
@@ -36,7 +38,7 @@ def _tags_text(tags: dict) -> str:
 @group_workspace_options
 @click.pass_context
 def jobs(ctx, workdir, workspace):
-    """The jobs of a workspace: list, log, path, kill, clean, stray.
+    """The jobs of a workspace: list, log, path, kill, clean, stray, recover.
 
     JOB is an identifier prefix (hex digits) or TYPE/PREFIX, where TYPE is the type id or its
     last part. An ambiguous JOB is an error that lists the matching jobs.
