@@ -34,6 +34,10 @@ def recover(ctx, workdir, workspace, job_ref, sources):
     prefix, optionally after the type or its last part), looked up in the folders.
     """
     index = open_workspace(ctx, workdir, workspace)
+    here = _in_workspace(index, job_ref)
+    if here is not None:
+        _already_there(index, here)
+        return
     folders = [Path(s).absolute() for s in sources] or configured_folders(index.settings)
     if not folders:
         raise click.UsageError(
@@ -42,8 +46,9 @@ def recover(ctx, workdir, workspace, job_ref, sources):
     folder, job = _find(folders, job_ref)
     rel = f"jobs/{job.type_id}/{job.identifier}"
     dest = index.path / rel
-    if dest.exists():
-        _already_there(index, job, dest)
+    if dest.exists():  # (a link to a job folder elsewhere: 2.x's `move` folders)
+        click.echo(f"{job.locator} is already in {index.path} (a link to"
+                   f" {dest.resolve()}): nothing to recover")
         return
     if dest.is_symlink():  # (a link to a folder that is gone: 2.x's `move` folders)
         click.echo(f"Replacing {dest}, a link to a missing folder", err=True)
@@ -97,11 +102,19 @@ def _find(folders: List[Path], ref: str) -> Tuple[Path, object]:
     raise click.ClickException(f"no folder holds the job {ref!r} (searched: {searched})")
 
 
-def _already_there(index: WorkspaceIndex, job, dest: Path):
-    here = index.job(job.type_id, job.identifier)
-    state = here.state_text if here is not None else "a link"
-    if here is not None and here.state != "done":
+def _in_workspace(index: WorkspaceIndex, ref: str):
+    """The job of the workspace that ``ref`` names, None when there is none."""
+    try:
+        return index.find(ref)
+    except NoSuchJob:
+        return None
+    except JobLookupError as exc:  # several match
+        raise click.ClickException(str(exc)) from None
+
+
+def _already_there(index: WorkspaceIndex, job):
+    if job.state != "done":
         raise click.ClickException(
-            f"{job.locator} is already in {index.path} ({state}): not replaced; remove"
-            f" {dest} first (e.g. `experimaestro jobs clean`) to recover the copy")
-    click.echo(f"{job.locator} is already in {index.path} ({state}): nothing to recover")
+            f"{job.locator} is already in {index.path} ({job.state_text}): not replaced;"
+            f" remove {job.path} first (e.g. `experimaestro jobs clean`) to recover a copy")
+    click.echo(f"{job.locator} is already in {index.path} (done): nothing to recover")
