@@ -12,6 +12,7 @@ not known yet: the command warns, and refuses to ``--perform`` without ``--force
 
 import json
 import shutil
+import sys
 from typing import List, Tuple
 
 import click
@@ -86,9 +87,11 @@ def _json(job, kind: str, sizes: dict) -> dict:
 
 def _table(rows, sizes: dict, fullpath: bool) -> str:
     headers = ["KIND", "JOB", "STATE"] + (["SIZE"] if sizes else []) + ["EXPERIMENTS"]
+    # As `jobs list`: identifiers cut on a terminal, whole for scripts
+    full = not sys.stdout.isatty()
     lines = []
     for job, kind in rows:
-        name = str(job.path) if fullpath else job.locator
+        name = str(job.path) if fullpath else job.locator if full else job.short
         size = [human_size(sizes[job.locator])] if sizes else []
         # The experiments whose earlier runs used it
         lines.append([kind, name, job.state_text, *size, ", ".join(sorted(job.experiments))])
