@@ -147,6 +147,13 @@ def test_2x_copy_is_done_for_both(ref_workspace, tmp_path):
     assert not (dest / "experiments" / "filters" / "current").exists()
     refused = ref_cli(dest, "experiments", "--workdir", dest, "list")
     assert "is not an experimaestro working directory" in refused.stdout + refused.stderr
+    # Copying again: 2.7.0 fails (the run folder exists); ours skips what is there
+    again = ref_cli(src, "experiments", "copy", "filters", run, "--from-workspace", "src",
+                    "--to-workspace", "dst", "--yes")
+    assert again.returncode != 0 and "Directory not empty" in again.stderr
+    ours = _ok(our_cli(src, "experiments", "copy", "filters", run, "--from-workspace", "src",
+                       "--to-workspace", "dst", "--yes"))
+    assert "Jobs copied: 0\nJobs skipped: 5" in ours.stdout
     # Ours runs the experiment again there: the jobs done are not run again
     before = _outputs(dest)
     _run_again(sys.executable, dest)
