@@ -10,11 +10,18 @@ from typing import Dict, Iterator, List, Optional, Set, Tuple
 from experimaestro.jobfolder import LOST_MESSAGE, FailureReason, JobFolder, marker_name
 from experimaestro.launchers.handles import handle_for, queued_handles
 
-__all__ = ["JobInfo", "WorkspaceIndex", "JobLookupError", "human_size", "folder_size"]
+from .locks import lock_held
+
+__all__ = ["JobInfo", "WorkspaceIndex", "JobLookupError", "NoSuchJob", "human_size",
+           "folder_size", "run_key"]
 
 
 class JobLookupError(Exception):
     """A JOB argument matches no job, or several."""
+
+
+class NoSuchJob(JobLookupError):
+    """A JOB argument matches no job."""
 
 
 class JobInfo:
@@ -103,8 +110,10 @@ def _pid_may_live(record) -> bool:
 class WorkspaceIndex:
     """The jobs and experiment runs of a workspace folder."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, settings=None):
         self.path = Path(path).expanduser().absolute()
+        #: the WorkspaceSettings it was found with (None: a folder given as is)
+        self.settings = settings
         self._jobs: Optional[Dict[Tuple[str, str], JobInfo]] = None
         self._refs: Optional[Dict[Tuple[str, str], Set[str]]] = None
         self._current: Dict[str, Set[Tuple[str, str]]] = {}
@@ -133,7 +142,7 @@ class WorkspaceIndex:
         folder = self.experimentspath / xp
         try:
             return sorted((p for p in folder.iterdir() if p.is_dir() and not p.is_symlink()),
-                          key=lambda p: _run_key(p.name))
+                          key=lambda p: run_key(p.name))
         except OSError:
             return []
 
@@ -147,20 +156,13 @@ class WorkspaceIndex:
         return runs[-1] if runs else None
 
     def running_experiments(self) -> List[str]:
-        """Experiments whose lock is held (an experiment process runs)."""
-        import fasteners
+        """Experiments whose lock is held (an experiment process runs, ours or 2.x's)."""
+        return [xp for xp in self.experiments()
+                if lock_held(self.experimentspath / xp / "lock")]
 
-        out = []
-        for xp in self.experiments():
-            lockfile = self.experimentspath / xp / "lock"
-            if not lockfile.exists():
-                continue
-            lock = fasteners.InterProcessLock(str(lockfile))
-            if lock.acquire(blocking=False):
-                lock.release()
-            else:
-                out.append(xp)
-        return out
+    def run_jobs(self, run: Path) -> List[Tuple[str, str]]:
+        """(type id, identifier) of the jobs a run folder references."""
+        return [(type_id, identifier) for type_id, identifier, _ in self._run_records(run)]
 
     def _run_records(self, run: Path) -> Iterator[Tuple[str, str, dict]]:
         """(type id, identifier, tags) of the jobs of a run (jobs.jsonl, then links)."""
@@ -221,6 +223,12 @@ class WorkspaceIndex:
         self._load_refs()
         return self._current.get(xp, set())
 
+    def in_a_current_run(self, job: JobInfo) -> bool:
+        """True when the current run of some experiment references the job."""
+        self._load_refs()
+        key = (job.type_id, job.identifier)
+        return any(key in keys for keys in self._current.values())
+
     # -- jobs -------------------------------------------------------------------------
 
     def jobs(self) -> List[JobInfo]:
@@ -248,6 +256,11 @@ class WorkspaceIndex:
             self._jobs = jobs
         return list(self._jobs.values())
 
+    def job(self, type_id: str, identifier: str) -> Optional[JobInfo]:
+        """The job of that folder, None when there is no such folder."""
+        self.jobs()
+        return self._jobs.get((type_id, identifier))
+
     def find(self, ref: str) -> JobInfo:
         """The job named by ``ref``: an identifier prefix, or ``type/prefix``."""
         ref = ref.strip().rstrip("/")
@@ -264,7 +277,7 @@ class WorkspaceIndex:
                  or job.type_id.endswith("." + type_part))
         ]
         if not matches:
-            raise JobLookupError(f"no job matches {ref!r} in {self.path}")
+            raise NoSuchJob(f"no job matches {ref!r} in {self.path}")
         if len(matches) > 1:
             matches.sort(key=lambda j: j.locator)
             listed = "\n".join(f"  {j.locator} ({j.state_text})" for j in matches[:20])
@@ -287,8 +300,8 @@ def _mark_queued(jobs):
         handles[handle].state = "queued"
 
 
-def _run_key(name: str):
-    # 20261122_101500, then 20261122_101500.1, .2 ...
+def run_key(name: str):
+    """The order of run ids: 20261122_101500, then 20261122_101500.1, .2 ..."""
     base, _, n = name.partition(".")
     return (base, int(n) if n.isdigit() else -1 if not n else 0, name)
 

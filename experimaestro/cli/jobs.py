@@ -4,71 +4,27 @@ Destructive commands (kill, clean) only say what they would do unless given --pe
 """
 
 import json
-import subprocess
 import sys
 import time
-from typing import List, Optional
 
 import click
 
 from experimaestro.jobfolder import FailureReason
-from experimaestro.launchers.handles import handle_for
 
+from .common import (find_job, group_workspace_options, open_workspace, remember_workspace,
+                     table, time_text, workspace_options)
+from .jobkill import kill_job
+from .jobrecover import recover
+from .jobstray import stray
 from .jobselect import Selection, filter_options
 
 __all__ = ["register"]
 
 
 def register(cli: click.Group):
+    jobs.add_command(stray)
+    jobs.add_command(recover)
     cli.add_command(jobs)
-
-
-# -- common options -----------------------------------------------------------------
-
-
-def _workspace_options(fn):
-    fn = click.option("--workspace", default=None, metavar="ID",
-                      help="A workspace of the settings file (default: its first one)")(fn)
-    return click.option("--workdir", type=click.Path(file_okay=False), default=None,
-                        help="The workspace folder")(fn)
-
-
-def _open_workspace(ctx, workdir, workspace):
-    from .jobindex import WorkspaceIndex
-    from .workspaces import resolve_workspace
-
-    parent = ctx.find_object(dict) or {}
-    workdir = workdir or parent.get("jobs_workdir")
-    workspace = workspace or parent.get("jobs_workspace")
-    ws = resolve_workspace(workdir, workspace)
-    index = WorkspaceIndex(ws.path)
-    if not index.is_workspace():
-        raise click.ClickException(f"{index.path} is not an experimaestro workspace (no jobs/"
-                                   " folder)")
-    return index
-
-
-def _find(index, ref: str):
-    from .jobindex import JobLookupError
-
-    try:
-        return index.find(ref)
-    except JobLookupError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-def _time(ts: Optional[float]) -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts)) if ts else "-"
-
-
-def _table(rows: List[List[str]], headers: List[str]):
-    widths = [len(h) for h in headers]
-    for row in rows:
-        widths = [max(w, len(c)) for w, c in zip(widths, row)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip()]
-    for row in rows:
-        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
-    return "\n".join(lines)
 
 
 def _tags_text(tags: dict) -> str:
@@ -79,24 +35,19 @@ def _tags_text(tags: dict) -> str:
 
 
 @click.group()
-@click.option("--workdir", type=click.Path(file_okay=False), default=None,
-              help="The workspace folder (also accepted by each command)")
-@click.option("--workspace", default=None, metavar="ID",
-              help="A workspace of the settings file (default: its first workspace)")
+@group_workspace_options
 @click.pass_context
 def jobs(ctx, workdir, workspace):
-    """The jobs of a workspace: list, log, path, kill, clean.
+    """The jobs of a workspace: list, log, path, kill, clean, stray, recover.
 
     JOB is an identifier prefix (hex digits) or TYPE/PREFIX, where TYPE is the type id or its
     last part. An ambiguous JOB is an error that lists the matching jobs.
     """
-    ctx.ensure_object(dict)
-    ctx.obj["jobs_workdir"] = workdir
-    ctx.obj["jobs_workspace"] = workspace
+    remember_workspace(ctx, workdir, workspace)
 
 
 @jobs.command("list")
-@_workspace_options
+@workspace_options
 @filter_options
 @click.option("--count", "-c", "-n", type=click.IntRange(min=0), default=0, metavar="N",
               help="Only the N most recent jobs (0, the default: all)")
@@ -111,7 +62,7 @@ def list_jobs(ctx, workdir, workspace, experiments, states, types, tags, filter_
 
     Jobs are named TYPE/IDENTIFIER, the identifier cut to 12 digits on a terminal and
     whole otherwise (for scripts)."""
-    index = _open_workspace(ctx, workdir, workspace)
+    index = open_workspace(ctx, workdir, workspace)
     selection = Selection(index, experiments, states, types, tags, filter_text)
     found = sorted(selection.jobs(), key=lambda j: (j.submitted or 0, j.locator))
     if count:
@@ -127,23 +78,23 @@ def list_jobs(ctx, workdir, workspace, experiments, states, types, tags, filter_
     rows = []
     for j in found:
         name = str(j.path) if fullpath else j.locator if full else j.short
-        rows.append([name, j.state_text, _time(j.submitted)]
+        rows.append([name, j.state_text, time_text(j.submitted)]
                     + ([_tags_text(j.tags)] if show_tags else []))
-    click.echo(_table(rows, headers))
+    click.echo(table(rows, headers))
 
 
 @jobs.command("path")
-@_workspace_options
+@workspace_options
 @click.argument("job", metavar="JOB")
 @click.pass_context
 def job_path(ctx, workdir, workspace, job):
     """Print the folder of JOB."""
-    index = _open_workspace(ctx, workdir, workspace)
-    click.echo(str(_find(index, job).path))
+    index = open_workspace(ctx, workdir, workspace)
+    click.echo(str(find_job(index, job).path))
 
 
 @jobs.command("log")
-@_workspace_options
+@workspace_options
 @click.argument("job", metavar="JOB")
 @click.option("--stdout", "--std", "use_stdout", is_flag=True,
               help="Show the standard output (default: the standard error; --std is"
@@ -155,8 +106,8 @@ def job_log(ctx, workdir, workspace, job, use_stdout, follow):
     """Print the log of JOB (its standard error, or --stdout)."""
     from .jobindex import JobInfo
 
-    index = _open_workspace(ctx, workdir, workspace)
-    info = _find(index, job)
+    index = open_workspace(ctx, workdir, workspace)
+    info = find_job(index, job)
     path = info.stdout if use_stdout else info.stderr
     if not path.exists() and not follow:
         if info.state == "failed" and info.reason in (FailureReason.DEPENDENCY.value,
@@ -190,7 +141,7 @@ def job_log(ctx, workdir, workspace, job, use_stdout, follow):
 
 
 @jobs.command("kill")
-@_workspace_options
+@workspace_options
 @filter_options
 @click.argument("job_refs", nargs=-1, metavar="[JOB]...")
 @click.option("--perform", is_flag=True, help="Really kill (otherwise, say what would be done)")
@@ -202,12 +153,12 @@ def kill_jobs(ctx, workdir, workspace, experiments, states, types, tags, filter_
     A local job gets SIGTERM (its whole process group); a Slurm job is cancelled with
     scancel. The job then ends as failed (cancelled).
     """
-    index = _open_workspace(ctx, workdir, workspace)
+    index = open_workspace(ctx, workdir, workspace)
     selection = Selection(index, experiments, states, types, tags, filter_text)
     if not job_refs and selection.empty:
         raise click.UsageError("give the JOBs to kill, or filters (e.g. --experiment NAME)")
     if job_refs:
-        targets = [_find(index, ref) for ref in job_refs]
+        targets = [find_job(index, ref) for ref in job_refs]
         targets = [j for j in targets if selection.matches(j)]
     else:
         targets = [j for j in selection.jobs() if j.state in ("running", "queued")]
@@ -215,56 +166,18 @@ def kill_jobs(ctx, workdir, workspace, experiments, states, types, tags, filter_
             click.echo("No running job matches", err=True)
     errors = would = 0
     for job in targets:
-        if job.state not in ("running", "queued") or not isinstance(job.pid, dict):
-            click.echo(f"{job.short}: not running ({job.state_text})", err=True)
-            errors += 1
-            continue
-        handle = handle_for(job.pid)
-        if handle is None:
-            click.echo(f"{job.short}: cannot kill it: unknown kind of process in"
-                       f" {job.folder.pid} ({job.pid})", err=True)
-            errors += 1
-            continue
-        what = handle.describe()
-        if not perform:
-            click.echo(f"Would kill {job.short}: {what}")
-            would += 1
-            continue
-        try:
-            handle.kill()
-        except ProcessLookupError:
-            click.echo(f"{job.short}: not running ({what}: gone)", err=True)
-            errors += 1
-            continue
-        except (OSError, ValueError, subprocess.SubprocessError) as exc:
-            click.echo(f"{job.short}: could not kill {what}: {exc}", err=True)
-            errors += 1
-            continue
-        if handle.queue:
-            _record_cancelled_before_start(job)
-        click.echo(f"Killed {job.short}: {what}")
+        outcome = kill_job(job, perform)
+        click.echo(outcome.message, err=outcome.status == "error")
+        errors += outcome.status == "error"
+        would += outcome.status == "would"
     if would:
         click.echo("(nothing done: add --perform to kill)")
     if errors:
         ctx.exit(1)
 
 
-def _record_cancelled_before_start(job):
-    """A Slurm job cancelled while it waited in the queue never runs, and Slurm keeps no
-    record of a pending array element cancelled alone: its folder records the
-    cancellation (a job that started writes it itself when it gets the signal)."""
-    lock = job.folder.try_lock()
-    if lock is None:
-        return  # the job process runs (it holds the lock)
-    with lock:
-        if job.folder.state().state not in ("done", "failed"):
-            job.folder.write_failure(FailureReason.CANCELLED,
-                                     "cancelled with `experimaestro jobs kill` before it"
-                                     " started", code=None)
-
-
 @jobs.command("clean")
-@_workspace_options
+@workspace_options
 @filter_options
 @click.option("--perform", is_flag=True,
               help="Really remove the folders (otherwise, say what would be removed)")
@@ -280,7 +193,7 @@ def clean_jobs(ctx, workdir, workspace, experiments, states, types, tags, filter
 
     from .jobindex import folder_size, human_size
 
-    index = _open_workspace(ctx, workdir, workspace)
+    index = open_workspace(ctx, workdir, workspace)
     selection = Selection(index, experiments, states, types, tags, filter_text)
     running_xps = index.running_experiments() if orphans else []
     if running_xps:
