@@ -193,6 +193,21 @@ if TYPE_CHECKING:
         TransientMode as TransientMode,
         Workspace as Workspace,
     )
+    from .core.arguments import Array as Array, help as help
+    from .core.generators import STDERR as STDERR, STDOUT as STDOUT
+    from .core.utils import config_only as config_only
+    from .exceptions import (
+        DirtyGitError as DirtyGitError,
+        GracefulExperimentExit as GracefulExperimentExit,
+    )
+    from .launcherfinder.registry import LauncherRegistry as LauncherRegistry
+    from .scheduler.experiment import DirtyGitAction as DirtyGitAction
+    from .scheduler.scheduler import Scheduler as Scheduler
+    from .scheduler.workspace import set_launcher as set_launcher
+    from .scheduler.xpinfo import load_configs as load_configs
+    from .xpmutils import DirectoryContext as DirectoryContext
+    from pathlib import Path as Path
+    from typing import Any as Any
 
 
 def _submit(task, **options):

@@ -39,7 +39,8 @@ def open_workspace(ctx, workdir: Optional[str], workspace: Optional[str]):
     parent = ctx.find_object(dict) or {}
     workdir = workdir or parent.get("group_workdir")
     workspace = workspace or parent.get("group_workspace")
-    ws = resolve_workspace(workdir, workspace)
+    # (managing job folders: a workspace with 2.x's `folders` is fine, see jobs recover)
+    ws = resolve_workspace(workdir, workspace, to_run=False)
     index = WorkspaceIndex(ws.path, settings=ws)
     if not index.is_workspace():
         raise click.ClickException(f"{index.path} is not an experimaestro workspace (no jobs/"

@@ -20,7 +20,7 @@ def register(cli: click.Group):
 
 
 def resolve_workspace(workdir: Optional[str], workspace: Optional[str],
-                      experiment_id: Optional[str] = None):
+                      experiment_id: Optional[str] = None, to_run: bool = True):
     """The WorkspaceSettings for ``--workspace`` (moved to ``--workdir`` if both are
     given), ``--workdir``, the triggers of the settings (for ``experiment_id``), or the
     first workspace of the settings file; prints why when a trigger chose it."""
@@ -28,7 +28,7 @@ def resolve_workspace(workdir: Optional[str], workspace: Optional[str],
 
     try:
         ws, why = choose_workspace(workspace=workspace, workdir=workdir,
-                                   experiment_id=experiment_id)
+                                   experiment_id=experiment_id, to_run=to_run)
     except SettingsError as exc:
         raise WorkspaceNotFound(str(exc)) from None
     if why.startswith("its trigger"):

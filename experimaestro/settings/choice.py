@@ -46,8 +46,11 @@ def find_workspace(*, workspace: Optional[str] = None, workdir=None,
 
 def choose_workspace(*, workspace: Optional[str] = None, workdir=None,
                      experiment_id: Optional[str] = None,
-                     settings: Optional[Settings] = None) -> Tuple[WorkspaceSettings, str]:
-    """(the workspace, why it was chosen)."""
+                     settings: Optional[Settings] = None,
+                     to_run: bool = True) -> Tuple[WorkspaceSettings, str]:
+    """(the workspace, why it was chosen). With `to_run` (experiments), a workspace
+    needing a 2.x feature not provided here is refused; commands that only read or
+    manage job folders (``jobs recover`` reads the ``folders``) pass False."""
     settings = get_settings() if settings is None else settings
     if workspace:
         ws, why = _by_id(settings, workspace), f"--workspace {workspace}"
@@ -59,7 +62,8 @@ def choose_workspace(*, workspace: Optional[str] = None, workdir=None,
         return WorkspaceSettings(id=path.name, path=path), "--workdir"
     else:
         ws, why = _by_trigger(settings, experiment_id) or _default(settings)
-    ws.ensure_supported()
+    if to_run:
+        ws.ensure_supported()
     return ws, why
 
 

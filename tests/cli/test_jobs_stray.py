@@ -34,6 +34,11 @@ def test_a_job_left_running_by_an_earlier_run(tmp_path):
     yaml_file = copy_example(tmp_path / "xp")
     ws = tmp_path / "ws"
     release = tmp_path / "release"
+    # Keep the interrupted run: the history of the settings would remove a failed run
+    # older than a completed one, and with it what says that `powers` used the job
+    (tmp_path / ".xpm-config").mkdir()
+    (tmp_path / ".xpm-config" / "settings.yaml").write_text(
+        "history:\n  max_done: 5\n  max_failed: 5\n")
     driver = start_xpm("run-experiment", "--workdir", ws, "-c", "values=[5]",
                        "-c", f"wait_for={release}", yaml_file, cwd=tmp_path)
     try:
@@ -45,9 +50,9 @@ def test_a_job_left_running_by_an_earlier_run(tmp_path):
         driver.send_signal(signal.SIGINT)  # the driver ends; its job goes on
         driver.communicate(timeout=120)
         # The experiment changed: its new run does not use x=5
-        result = xpm("run-experiment", "--workdir", ws, "-c", "values=[6]", yaml_file,
-                     cwd=tmp_path)
-        assert result.returncode == 0, out(result)
+        result = xpm("run-experiment", "--workdir", ws, "-c", "values=[6]",
+                     "-c", "fail_on=6", yaml_file, cwd=tmp_path)
+        assert result.returncode == 1, out(result)
 
         [stray] = _stray_json(ws)
         assert stray["kind"] == "stray" and stray["state"] == "running"
