@@ -23,6 +23,7 @@ from experimaestro.jobfolder import write_atomic
 from .history import prune_runs
 from .jobs import Job, JobState
 from .runfiles import RunFiles
+from .xplock import ExperimentLock
 from .workspace import RunMode, Workspace
 
 logger = logging.getLogger("xpm.experiment")
@@ -378,14 +379,11 @@ class experiment:
         logging.getLogger("xpm").warning(message)
 
     def _open_run(self):
-        import fasteners
 
         self.xppath.mkdir(parents=True, exist_ok=True)
-        self._xp_lock = fasteners.InterProcessLock(str(self.xppath / "lock"))
+        self._xp_lock = ExperimentLock(self.xppath / "lock")
         if not self._xp_lock.acquire(blocking=False):
-            import logging
-
-            logging.getLogger("xpm").warning("experiment %s is running elsewhere: waiting for it", self.name)
+            logger.warning("experiment %s is running elsewhere: waiting for it", self.name)
             self._xp_lock.acquire()
         run_id = self._new_run_id()
         self.run_path = self.xppath / run_id

@@ -59,3 +59,30 @@ def test_load_xp_info_keeps_shared_configurations_shared(tmp_path):
     a, b = info.jobs[first.__xpm__.job.identifier], info.jobs[second.__xpm__.job.identifier]
     assert a.previous is b.previous and a.previous.x == 5
     assert a.__identifier__() == first.__identifier__()
+
+
+def test_a_run_waits_for_a_2x_run_of_the_same_experiment(tmp_path, caplog):
+    """experimaestro 2.x holds the experiment's lock with flock (ours also takes lockf):
+    a run waits while a 2.x run of the same experiment goes on."""
+    import logging
+    import subprocess
+    import sys
+
+    lock = tmp_path / "experiments" / "shared" / "lock"
+    lock.parent.mkdir(parents=True)
+    released = tmp_path / "released"
+    holder = subprocess.Popen([sys.executable, "-c", f"""
+import fcntl, os, sys, time
+fd = os.open({str(lock)!r}, os.O_RDWR | os.O_CREAT)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(1.0)
+open({str(released)!r}, "w").close()
+os.close(fd)
+"""], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    with caplog.at_level(logging.WARNING):
+        with experiment(tmp_path, "shared"):
+            assert released.exists()  # (entered only once the 2.x run let go)
+    holder.wait(30)
+    assert "experiment shared is running elsewhere: waiting for it" in caplog.text
