@@ -85,6 +85,8 @@ _LAZY = {
     # progress (job side)
     "progress": "experimaestro.progress",
     "tqdm": "experimaestro.progress",
+    "log_metric": "experimaestro.metrics",
+    "log_artifact": "experimaestro.metrics",
     # scheduler
     "Job": "experimaestro.scheduler.jobs",
     "JobState": "experimaestro.scheduler.jobs",
@@ -178,6 +180,7 @@ if TYPE_CHECKING:
         FailedExperiment as FailedExperiment,
     )
     from .progress import progress as progress, tqdm as tqdm
+    from .metrics import log_metric as log_metric, log_artifact as log_artifact
     from .scheduler.jobs import Job as Job, JobState as JobState
     from .launchers import Launcher as Launcher
     from .launchers.direct import DirectLauncher as DirectLauncher

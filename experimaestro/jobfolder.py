@@ -12,7 +12,9 @@ Standard library only: job processes import it.
 - ``NAME.lock``: held (``flock``) by whoever runs the job, or decides to;
 - ``NAME.pid``: JSON ``{"type": "local" | "slurm", ...}`` while the job runs;
 - ``NAME.done``: empty, written when the task succeeded;
-- ``NAME.failed``: JSON ``{"code", "reason", "message"}`` (2.x wrote a bare exit code).
+- ``NAME.failed``: JSON ``{"code", "reason", "message"}`` (2.x wrote a bare exit code);
+- ``.experimaestro/metrics.jsonl``: what the task recorded (metrics, artifacts), one JSON
+  object per line, appended (a line cut by a kill mid-write is skipped when read).
 
 The state: ``.done`` wins, then ``.failed``, then ``.pid`` (it may run); otherwise the
 job has to run. Markers are written atomically (a temporary name, then a rename).
@@ -22,6 +24,7 @@ import enum
 import fcntl
 import json
 import os
+import time
 from pathlib import Path
 from typing import NamedTuple, Optional
 
@@ -135,6 +138,57 @@ class JobFolder:
     @property
     def params(self) -> Path:
         return self.path / "params.json"
+
+    @property
+    def metrics(self) -> Path:
+        return self.path / ".experimaestro" / "metrics.jsonl"
+
+    def append_record(self, record: dict):
+        """Append one line to metrics.jsonl: one write of a whole line with O_APPEND, so
+        that concurrent writers (the task's threads or processes) do not interleave."""
+        line = (json.dumps(record, allow_nan=False) + "\n").encode()
+        path = self.metrics
+        flags = os.O_RDWR | os.O_CREAT | os.O_APPEND
+        try:
+            fd = os.open(path, flags, 0o644)
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, flags, 0o644)
+        try:
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                line = b"\n" + line  # after a line cut by a kill: start a new one
+            os.write(fd, line)
+        finally:
+            os.close(fd)
+
+    def rotate_metrics(self):
+        """Keep the records of an earlier attempt aside (``metrics.<stamp>.jsonl``), so
+        that a new attempt starts a new series."""
+        if self.metrics.exists():
+            stamp = time.strftime("%Y%m%d%H%M%S")
+            target, n = self.metrics.with_name(f"metrics.{stamp}.jsonl"), 0
+            while target.exists():
+                n += 1
+                target = self.metrics.with_name(f"metrics.{stamp}-{n}.jsonl")
+            self.metrics.rename(target)
+
+    def records(self) -> list:
+        """The records of metrics.jsonl, in order; a line that is not whole (the task was
+        killed while writing it) or not JSON is left out."""
+        try:
+            data = self.metrics.read_bytes()
+        except FileNotFoundError:
+            return []
+        out = []
+        for line in data.split(b"\n")[:-1]:  # (the last piece has no newline: partial)
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict):
+                out.append(record)
+        return out
 
     # -- state -------------------------------------------------------------------------
 

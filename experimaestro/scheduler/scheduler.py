@@ -363,6 +363,9 @@ class Scheduler:
                     return None
                 job.folder.clear_failure()
                 job.rotate_logs()  # keep the logs of an earlier attempt
+                if not isinstance(job.config, ResumableTask):
+                    # (a resumed task goes on with its series; a new attempt starts anew)
+                    job.folder.rotate_metrics()
                 (job.path / ".experimaestro" / "progress.json").unlink(missing_ok=True)
                 job.run.state = JobState.RUNNING
                 job.run.started_at = time.time()

@@ -11,7 +11,8 @@ import pytest
 from experimaestro import FailedExperiment, experiment
 from experimaestro.launchers.direct import DirectLauncher
 from experimaestro.launchers.slurm import SlurmLauncher, SlurmOptions
-from xpm_fixtures.tasks import Add, Checkpointed, Evaluate, Fail, Train, Validation, Wait
+from xpm_fixtures.tasks import (Add, Checkpointed, Evaluate, Fail, Metrics, Train, Validation,
+                                Wait)
 
 from scheduler.helpers import driver, executions
 
@@ -322,3 +323,13 @@ def test_a_queued_job_is_shown_queued_and_killed_as_cancelled(tmp_path, slurm_bi
     record = json.loads(job.failedpath.read_text())
     assert record["reason"] == "cancelled" and record["code"] is None
     assert executions(job.path) == 0
+
+
+def test_metrics_of_a_slurm_job(tmp_path, slurm_bin):
+    with experiment(tmp_path, "metrics", launcher=launcher(slurm_bin)):
+        task = Metrics.C(epochs=2)
+        task.submit()
+    records = task.__xpm__.job.folder.records()
+    assert [(r["step"], r["value"]) for r in records if r.get("metric") == "loss"] == \
+        [(0, 1.0), (1, 0.5)]
+    assert any(r.get("artifact") == "model" for r in records)

@@ -417,3 +417,24 @@ class CatchCancel(Task):
             Path("cancelled.txt").write_text(repr(e.remaining_time))
             if not self.swallow:
                 raise
+
+
+class Metrics(Task):
+    """Records `epochs` values of a loss (one per epoch) and an artifact; with `forever`,
+    records until killed (started.txt holds its pid once the first value is written)."""
+
+    epochs: Param[int]
+    forever: Meta[bool] = False
+
+    def execute(self):
+        from experimaestro import log_artifact, log_metric
+
+        Path("model.txt").write_text("weights")
+        log_artifact("model.txt", name="model")
+        epoch = 0
+        while self.forever or epoch < self.epochs:
+            log_metric("loss", 1.0 / (epoch + 1), step=epoch)
+            if epoch == 0:
+                Path("started.txt").write_text(str(os.getpid()))
+            epoch += 1
+        log_metric("accuracy", 0.9)
