@@ -70,6 +70,9 @@ MAY_IMPORT = {
     "core": {"checkers", "experimaestro"},  # (the package: its version)
     "taskglobals": {"core"},
     "run": {"core", "jobfolder", "taskglobals", "exceptions"},
+    # (inside a task: the job process imports them)
+    "progress": {"taskglobals"},
+    "metrics": {"jobfolder", "taskglobals"},
     "launchers": {"connectors", "tokens", "jobfolder", "processes",
                   # the fork server preloads what its children (job processes) import
                   "core", "run", "taskglobals"},
