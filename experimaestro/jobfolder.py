@@ -13,6 +13,7 @@ Standard library only: job processes import it.
 - ``NAME.pid``: JSON ``{"type": "local" | "slurm", ...}`` while the job runs;
 - ``NAME.done``: empty, written when the task succeeded;
 - ``NAME.failed``: JSON ``{"code", "reason", "message"}`` (2.x wrote a bare exit code);
+- ``.experimaestro/progress.json``: the task's latest progress, per level;
 - ``.experimaestro/metrics.jsonl``: what the task recorded (metrics, artifacts), one JSON
   object per line, appended (a line cut by a kill mid-write is skipped when read).
 
@@ -138,6 +139,11 @@ class JobFolder:
     @property
     def params(self) -> Path:
         return self.path / "params.json"
+
+    @property
+    def progress(self) -> Path:
+        """The task's latest progress per level (written by progress.py, atomically)."""
+        return self.path / ".experimaestro" / "progress.json"
 
     @property
     def metrics(self) -> Path:

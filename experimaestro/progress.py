@@ -10,6 +10,8 @@ import sys
 import time
 from typing import Optional
 
+from experimaestro.jobfolder import JobFolder
+
 __all__ = ["progress", "tqdm", "xpm_tqdm"]
 
 _MIN_INTERVAL = 0.2
@@ -42,11 +44,11 @@ def _report(value: float, level: int, desc: Optional[str], console: bool = False
     if now - _last_write[0] < _MIN_INTERVAL and value < 1.0:
         return
     _last_write[0] = now
-    folder = taskpath / ".experimaestro"
-    folder.mkdir(exist_ok=True)
-    tmp = folder / f".progress.{os.getpid()}.tmp"
+    target = JobFolder.of(taskpath).progress
+    target.parent.mkdir(exist_ok=True)
+    tmp = target.parent / f".progress.{os.getpid()}.tmp"
     tmp.write_text(json.dumps(_state))
-    os.replace(tmp, folder / "progress.json")
+    os.replace(tmp, target)
 
 
 class _Bar:

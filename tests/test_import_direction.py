@@ -71,7 +71,7 @@ MAY_IMPORT = {
     "taskglobals": {"core"},
     "run": {"core", "jobfolder", "taskglobals", "exceptions"},
     # (inside a task: the job process imports them)
-    "progress": {"taskglobals"},
+    "progress": {"jobfolder", "taskglobals"},
     "metrics": {"jobfolder", "taskglobals"},
     "launchers": {"connectors", "tokens", "jobfolder", "processes",
                   # the fork server preloads what its children (job processes) import

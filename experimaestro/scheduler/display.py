@@ -118,7 +118,7 @@ class StatusDisplay:
 
 
 def read_progress(job) -> str:
-    path = job.path / ".experimaestro" / "progress.json"
+    path = job.folder.progress
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError):

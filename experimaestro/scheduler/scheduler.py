@@ -366,7 +366,7 @@ class Scheduler:
                 if not isinstance(job.config, ResumableTask):
                     # (a resumed task goes on with its series; a new attempt starts anew)
                     job.folder.rotate_metrics()
-                (job.path / ".experimaestro" / "progress.json").unlink(missing_ok=True)
+                job.folder.progress.unlink(missing_ok=True)
                 job.run.state = JobState.RUNNING
                 job.run.started_at = time.time()
                 self.display.job_changed(job)

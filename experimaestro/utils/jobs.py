@@ -76,7 +76,7 @@ def _progress(job: Job) -> float:
 
 def _progress_levels(job: Job) -> dict:
     try:
-        return json.loads((job.path / ".experimaestro" / "progress.json").read_text())
+        return json.loads(job.folder.progress.read_text())
     except (OSError, ValueError):
         return {}
 
