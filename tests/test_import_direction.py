@@ -64,7 +64,9 @@ MAY_IMPORT = {
     "processes": set(),
     "checkers": set(),
     "exceptions": set(),
-    "settings": {"exceptions"},
+    "yamlnodes": set(),
+    "larkparsers": set(),
+    "settings": {"exceptions", "yamlnodes"},
     "tokens": {"processes"},
     "connectors": {"tokens", "processes"},
     "core": {"checkers", "experimaestro"},  # (the package: its version)
@@ -76,7 +78,7 @@ MAY_IMPORT = {
     "launchers": {"connectors", "tokens", "jobfolder", "processes",
                   # the fork server preloads what its children (job processes) import
                   "core", "run", "taskglobals"},
-    "launcherfinder": {"launchers", "settings"},
+    "launcherfinder": {"launchers", "settings", "larkparsers"},
     "scheduler": {"launchers", "tokens", "jobfolder", "processes", "actions", "settings",
                   "core", "exceptions", "connectors", "taskglobals", "run"},
 }

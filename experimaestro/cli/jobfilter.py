@@ -12,6 +12,8 @@ from functools import reduce
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
+from experimaestro.larkparsers import lalr_parser
+
 from .jobfields import STATE_NAMES, Field, UnknownField, canonical_state, field_for
 
 __all__ = ["FilterError", "parse_filter", "Predicate"]
@@ -49,16 +51,8 @@ class FilterError(ValueError):
         super().__init__(f"{message} at position {position + 1}:\n  {text}\n  {' ' * position}^")
 
 
-_parser = None
-
-
 def _lark():
-    global _parser
-    if _parser is None:
-        from lark import Lark
-
-        _parser = Lark(GRAMMAR.read_text(encoding="utf-8"), parser="lalr")
-    return _parser
+    return lalr_parser(GRAMMAR)
 
 
 def parse_filter(text: Optional[str]) -> Optional[Predicate]:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from experimaestro.exceptions import HandledException
+from experimaestro.yamlnodes import load_yaml_node
 
 __all__ = ["ConfigError", "Origin", "MergedConfig", "load_experiment_yaml", "parse_override"]
 
@@ -99,30 +100,7 @@ def _merge(target: dict, new: dict, prefix: KeyPath, target_origins, new_origins
 
 def read_yaml(path: Path) -> Tuple[Any, Dict[KeyPath, Origin]]:
     """The content of a YAML file and the line of each key (1-based)."""
-    import yaml
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the file ({exc.strerror})") from None
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        what = exc.problem or exc.context or "syntax error"
-        if exc.context and exc.problem and exc.context_mark is not None:
-            cm = exc.context_mark
-            what += f" ({exc.context} at line {cm.line + 1}, column {cm.column + 1})"
-        raise ConfigError(f"{where}: invalid YAML: {what}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {exc}") from None
-    finally:
-        loader.dispose()
+    data, node = load_yaml_node(path, ConfigError)
     origins: Dict[KeyPath, Origin] = {}
     if node is not None:
         _collect_marks(node, (), str(path), origins)

@@ -7,6 +7,8 @@ The grammar is in ``grammar.lark``; lark is imported on the first call of :func:
 from pathlib import Path
 from typing import Dict
 
+from experimaestro.larkparsers import lalr_parser
+
 from .specs import (
     AcceleratorSpecification,
     CPUSpecification,
@@ -48,16 +50,8 @@ _TERMINALS = {
 }
 _ORDER = list(_TERMINALS)
 
-_parser = None
-
-
 def _lark():
-    global _parser
-    if _parser is None:
-        from lark import Lark
-
-        _parser = Lark(GRAMMAR.read_text(encoding="utf-8"), parser="lalr")
-    return _parser
+    return lalr_parser(GRAMMAR)
 
 
 def parse(expr: str) -> HostRequirement:

@@ -4,6 +4,8 @@ point at them."""
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
+from experimaestro.yamlnodes import load_yaml_node
+
 from .model import SettingsError
 
 __all__ = ["KeyPath", "format_key", "read_yaml_with_lines"]
@@ -24,25 +26,7 @@ def format_key(path: KeyPath) -> str:
 
 def read_yaml_with_lines(path: Path) -> Tuple[Any, Dict[KeyPath, int], List[Tuple[int, str]]]:
     """(data, the 1-based line of each key path, (line, warning) for keys given twice)."""
-    import yaml  # only the driver reads settings: keep `import experimaestro` light
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SettingsError(f"{path}: cannot read the settings file ({exc.strerror})") from None
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        what = exc.problem or exc.context or "syntax error"
-        raise SettingsError(f"{where}: invalid YAML: {what}") from None
-    except yaml.YAMLError as exc:
-        raise SettingsError(f"{path}: invalid YAML: {exc}") from None
-    finally:
-        loader.dispose()
+    data, node = load_yaml_node(path, SettingsError, "settings file")
     lines: Dict[KeyPath, int] = {}
     twice: List[Tuple[int, str]] = []
     if node is not None:

@@ -1,0 +1,38 @@
+"""Reading a YAML file as data and as nodes (which know their line), for the files whose
+errors point at a line: experiment files and settings.yaml."""
+
+from pathlib import Path
+from typing import Any, Callable, Tuple
+
+__all__ = ["load_yaml_node"]
+
+
+def load_yaml_node(path: Path, error: Callable[[str], Exception],
+                   what: str = "file") -> Tuple[Any, Any]:
+    """(data, root node or None) of the YAML file `path`; raises ``error(message)`` for a
+    missing or unreadable file or invalid YAML, with ``file:line:column``."""
+    import yaml  # (only drivers read YAML files: `import experimaestro` stays light)
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error(f"{path}: file not found") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot read the {what} ({exc.strerror})") from None
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        what = exc.problem or exc.context or "syntax error"
+        if exc.context and exc.problem and exc.context_mark is not None:
+            cm = exc.context_mark
+            what += f" ({exc.context} at line {cm.line + 1}, column {cm.column + 1})"
+        raise error(f"{where}: invalid YAML: {what}") from None
+    except yaml.YAMLError as exc:
+        raise error(f"{path}: invalid YAML: {exc}") from None
+    finally:
+        loader.dispose()
+    return data, node
