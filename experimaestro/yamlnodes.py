@@ -4,7 +4,18 @@ errors point at a line: experiment files and settings.yaml."""
 from pathlib import Path
 from typing import Any, Callable, Tuple
 
-__all__ = ["load_yaml_node"]
+__all__ = ["load_yaml_node", "format_key_path"]
+
+
+def format_key_path(path) -> str:
+    """``workspaces[1].history.max_done`` for ("workspaces", 1, "history", "max_done")."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
 
 
 def load_yaml_node(path: Path, error: Callable[[str], Exception],

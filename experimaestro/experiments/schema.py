@@ -10,8 +10,10 @@ from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple, runtime
 
 import attrs
 
+from experimaestro.yamlnodes import format_key_path
+
 from .configuration import MISSING
-from .yamlfiles import ConfigError, KeyPath, MergedConfig, format_path
+from .yamlfiles import ConfigError, KeyPath, MergedConfig
 
 __all__ = ["build_configuration", "convert", "field_types", "is_schema", "problems_error",
            "to_plain", "Coercer", "InvalidValue", "Plain"]
@@ -27,7 +29,7 @@ class InvalidValue(ValueError):
 
     def __init__(self, problems: List[Tuple[KeyPath, str]]):
         self.problems = list(problems)
-        super().__init__("; ".join(f"{format_path(p)}: {m}" if p else m for p, m in problems))
+        super().__init__("; ".join(f"{format_key_path(p)}: {m}" if p else m for p, m in problems))
 
 
 @runtime_checkable
@@ -191,7 +193,7 @@ class _Builder:
                 known = ", ".join(sorted(by_name)) or "(none)"
                 close = difflib.get_close_matches(str(key), list(by_name), n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
-                inside = f" in {format_path(path)}" if path else ""
+                inside = f" in {format_key_path(path)}" if path else ""
                 self.error((*path, key), f"unknown key {key!r}{inside} ({cls.__name__});"
                                          f" expected one of: {known}{hint}")
                 ok = False
@@ -405,7 +407,7 @@ def problems_error(merged: MergedConfig, problems) -> ConfigError:
     for path, message, *where in problems:
         shown = where[0] if where and where[0] is not None else path
         origin = merged.origin(shown)
-        found.append(((origin.source, origin.line or 0), f"{origin}: {format_path(path)}: {message}"))
+        found.append(((origin.source, origin.line or 0), f"{origin}: {format_key_path(path)}: {message}"))
     found.sort(key=lambda item: item[0])
     lines = [line for _, line in found]
     if len(lines) == 1:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from experimaestro.exceptions import HandledException
-from experimaestro.yamlnodes import load_yaml_node
+from experimaestro.yamlnodes import format_key_path, load_yaml_node
 
 __all__ = ["ConfigError", "Origin", "MergedConfig", "load_experiment_yaml", "parse_override"]
 
@@ -16,16 +16,6 @@ KeyPath = Tuple[Any, ...]
 
 class ConfigError(HandledException):
     """The experiment's configuration is invalid (one line per problem)."""
-
-
-def format_path(path: KeyPath) -> str:
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out or "(top level)"
 
 
 class Origin:
@@ -234,7 +224,7 @@ def apply_override(merged: MergedConfig, text: str):
     path, value, origin = parse_override(text)
     node: Any = merged.data
     for i, part in enumerate(path[:-1]):
-        where = format_path(path[: i + 1])
+        where = format_key_path(path[: i + 1])
         if isinstance(node, dict):
             if not isinstance(node.get(part), (dict, list)):
                 if part in node and node[part] is not None:
@@ -254,7 +244,7 @@ def apply_override(merged: MergedConfig, text: str):
     last = path[-1]
     if isinstance(node, list):
         if not isinstance(last, int) or not 0 <= last < len(node):
-            raise ConfigError(f"{origin}: {format_path(path)}: no such item in a list of {len(node)}")
+            raise ConfigError(f"{origin}: {format_key_path(path)}: no such item in a list of {len(node)}")
         node[last] = value
     else:
         if isinstance(last, int):

@@ -8,7 +8,9 @@ import typing
 from pathlib import Path
 from typing import Dict, List, Tuple
 
-from .yamltext import KeyPath, format_key
+from experimaestro.yamlnodes import format_key_path
+
+from .yamltext import KeyPath
 
 __all__ = ["Checker", "Invalid", "kind"]
 
@@ -37,11 +39,11 @@ class Checker:
         return f"{self.path}:{line}" if line else str(self.path)
 
     def error(self, key: KeyPath, message: str):
-        self.errors.append(f"{self.where(key)}: {format_key(key)}: {message}")
+        self.errors.append(f"{self.where(key)}: {format_key_path(key)}: {message}")
         raise Invalid()
 
     def warn(self, key: KeyPath, message: str):
-        self.warnings.append((self.line(key), f"{self.where(key)}: {format_key(key)}:"
+        self.warnings.append((self.line(key), f"{self.where(key)}: {format_key_path(key)}:"
                                               f" {message}"))
 
     # -- from the type hints of the model ----------------------------------------------
@@ -69,7 +71,7 @@ class Checker:
                 and f.default_factory is dataclasses.MISSING
             if required and name not in data:
                 failed = True
-                self.errors.append(f"{self.where(key)}: {format_key(key)}: `{name}` is"
+                self.errors.append(f"{self.where(key)}: {format_key_path(key)}: `{name}` is"
                                    " missing")
         if failed:
             raise Invalid()
@@ -136,7 +138,7 @@ class Checker:
                 continue
             failed = True
             hint = "; write '' for an empty value" if item is None else ""
-            self.errors.append(f"{self.where((*key, name))}: {format_key((*key, name))}:"
+            self.errors.append(f"{self.where((*key, name))}: {format_key_path((*key, name))}:"
                                f" expected a string, got {kind(item)}{hint}")
         if failed:
             raise Invalid()

@@ -4,24 +4,13 @@ point at them."""
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
-from experimaestro.yamlnodes import load_yaml_node
+from experimaestro.yamlnodes import format_key_path, load_yaml_node
 
 from .model import SettingsError
 
-__all__ = ["KeyPath", "format_key", "read_yaml_with_lines"]
+__all__ = ["KeyPath", "read_yaml_with_lines"]
 
 KeyPath = Tuple[Any, ...]
-
-
-def format_key(path: KeyPath) -> str:
-    """``workspaces[1].history.max_done`` for ("workspaces", 1, "history", "max_done")."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out or "(top level)"
 
 
 def read_yaml_with_lines(path: Path) -> Tuple[Any, Dict[KeyPath, int], List[Tuple[int, str]]]:
@@ -47,7 +36,7 @@ def _collect_lines(node, path: KeyPath, lines: Dict[KeyPath, int], twice: list,
             line = key_node.start_mark.line + 1
             if sub in lines:
                 # YAML keeps the last value: say so rather than drop the first silently
-                twice.append((line, f"{source}:{line}: {format_key(sub)}: given twice (first"
+                twice.append((line, f"{source}:{line}: {format_key_path(sub)}: given twice (first"
                                     f" at line {lines[sub]}); the last value is used"))
             lines[sub] = line
             _collect_lines(value_node, sub, lines, twice, source)

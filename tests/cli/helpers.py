@@ -65,3 +65,21 @@ def wait_for(predicate, timeout=120.0, what="condition"):
 
 def out(result) -> str:
     return f"exit code {result.returncode}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+
+
+def start_waiting_run(yaml_file: Path, ws: Path, release: Path, values: str, *, cwd: Path,
+                      running: int = 1) -> subprocess.Popen:
+    """A driver running the example experiment with VALUES, whose jobs wait until
+    `release` exists; returns once `running` of its jobs run (the driver is killed if
+    they do not start)."""
+    driver = start_xpm("run-experiment", "--workdir", ws, "-c", f"values={values}",
+                       "-c", f"wait_for={release}", yaml_file, cwd=cwd)
+    try:
+        wait_for(lambda: (ws / "jobs").exists() and len(
+            jobs_json(ws, "--state", "running", cwd=cwd)) >= running,
+            what=f"{running} job(s) to start")
+    except BaseException:
+        driver.kill()
+        driver.communicate()
+        raise
+    return driver

@@ -7,7 +7,7 @@ import shutil
 import fasteners
 import pytest
 
-from .helpers import copy_example, environment, jobs_json, out, start_xpm, wait_for, xpm
+from .helpers import copy_example, environment, jobs_json, out, start_waiting_run, xpm
 
 
 @pytest.fixture(scope="module")
@@ -192,12 +192,8 @@ def test_a_run_still_running(tmp_path):
     yaml_file = copy_example(tmp_path / "xp")
     src, dest = tmp_path / "src", tmp_path / "dest"
     release = tmp_path / "release"
-    driver = start_xpm("run-experiment", "--workdir", src, "-c", "values=[5]",
-                       "-c", f"wait_for={release}", yaml_file, cwd=tmp_path)
+    driver = start_waiting_run(yaml_file, src, release, "[5]", cwd=tmp_path)
     try:
-        wait_for(lambda: (src / "jobs").exists() and any(
-            j["state"] == "running" for j in jobs_json(src, cwd=tmp_path)),
-            what="the job to start")
         result = _copy(src, dest, "powers", "current", "--perform")
         assert result.returncode == 0, out(result)
         assert "warning: powers runs in" in result.stderr

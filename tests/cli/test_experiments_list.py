@@ -10,7 +10,7 @@ import signal
 import fasteners
 import pytest
 
-from .helpers import copy_example, jobs_json, out, start_xpm, wait_for, xpm
+from .helpers import copy_example, jobs_json, out, start_waiting_run, wait_for, xpm
 
 
 @pytest.fixture(scope="module")
@@ -154,12 +154,8 @@ def test_running_interrupted_and_missing_jobs(tmp_path):
     yaml_file = copy_example(tmp_path / "xp")
     ws = tmp_path / "ws"
     release = tmp_path / "release"
-    driver = start_xpm("run-experiment", "--workdir", ws, "-c", "values=[5]",
-                       "-c", f"wait_for={release}", yaml_file, cwd=tmp_path)
+    driver = start_waiting_run(yaml_file, ws, release, "[5]", cwd=tmp_path)
     try:
-        wait_for(lambda: (ws / "jobs").exists() and any(
-            j["state"] == "running" for j in jobs_json(ws, cwd=tmp_path)),
-            what="the job to start")
         [run] = json.loads(xpm("experiments", "list", "--workdir", ws, "--json",
                                cwd=tmp_path).stdout)
         assert run["status"] == "running" and run["jobs"]["running"] == 1

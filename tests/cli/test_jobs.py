@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import copy_example, environment, jobs_json, out, start_xpm, wait_for, xpm
+from .helpers import (copy_example, environment, jobs_json, out, start_waiting_run, start_xpm,
+                      wait_for, xpm)
 
 
 @pytest.fixture(scope="module")
@@ -321,11 +322,8 @@ def test_kill_by_filter(tmp_path):
     yaml_file = copy_example(tmp_path / "xp")
     ws = tmp_path / "ws"
     release = tmp_path / "release"
-    driver = start_xpm("run-experiment", "--workdir", ws, "-c", "values=[7, 8]",
-                       "-c", f"wait_for={release}", yaml_file, cwd=tmp_path)
+    driver = start_waiting_run(yaml_file, ws, release, "[7, 8]", cwd=tmp_path, running=2)
     try:
-        wait_for(lambda: (ws / "jobs").exists() and len(
-            jobs_json(ws, "--state", "running", cwd=tmp_path)) == 2, what="the jobs to start")
         killed = xpm("jobs", "kill", "--workdir", ws, "--experiment", "powers", "--perform",
                      cwd=tmp_path)
         assert killed.returncode == 0, out(killed)

@@ -9,7 +9,7 @@ import fasteners
 
 from experimaestro.jobfolder import JobFolder
 
-from .helpers import copy_example, jobs_json, out, start_xpm, wait_for, xpm
+from .helpers import copy_example, jobs_json, out, start_waiting_run, wait_for, xpm
 
 
 def _stray(ws, *args):
@@ -39,12 +39,8 @@ def test_a_job_left_running_by_an_earlier_run(tmp_path):
     (tmp_path / ".xpm-config").mkdir()
     (tmp_path / ".xpm-config" / "settings.yaml").write_text(
         "history:\n  max_done: 5\n  max_failed: 5\n")
-    driver = start_xpm("run-experiment", "--workdir", ws, "-c", "values=[5]",
-                       "-c", f"wait_for={release}", yaml_file, cwd=tmp_path)
+    driver = start_waiting_run(yaml_file, ws, release, "[5]", cwd=tmp_path)
     try:
-        wait_for(lambda: (ws / "jobs").exists() and any(
-            j["state"] == "running" for j in jobs_json(ws, cwd=tmp_path)),
-            what="the job to start")
         # The current run uses the running job: not stray
         assert _stray_json(ws, "--force") == []
         driver.send_signal(signal.SIGINT)  # the driver ends; its job goes on
