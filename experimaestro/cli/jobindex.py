@@ -10,7 +10,7 @@ from typing import Dict, Iterator, List, Optional, Set, Tuple
 from experimaestro.jobfolder import LOST_MESSAGE, FailureReason, JobFolder, marker_name
 from experimaestro.launchers.handles import handle_for, queued_handles
 
-from .locks import lock_held
+from experimaestro.scheduler.xplock import lock_held
 
 __all__ = ["JobInfo", "WorkspaceIndex", "JobLookupError", "NoSuchJob", "human_size",
            "folder_size", "run_key"]
