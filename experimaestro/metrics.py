@@ -11,6 +11,9 @@ import warnings
 from pathlib import Path
 from typing import Optional, Union
 
+from experimaestro.jobfolder import JobFolder
+from experimaestro.taskglobals import Env
+
 __all__ = ["log_metric", "log_artifact"]
 
 _warned = []
@@ -51,9 +54,6 @@ def log_artifact(path: Union[str, Path], name: Optional[str] = None):
 
 
 def _job_folder():
-    from experimaestro.taskglobals import Env
-    from experimaestro.jobfolder import JobFolder
-
     taskpath = Env.instance().taskpath
     return None if taskpath is None else JobFolder.of(taskpath)
 

@@ -13,6 +13,9 @@ from pathlib import Path
 
 import click
 
+# (The generators, the host description and the settings are imported by the commands
+# that use them: every `experimaestro` command registers this group at start-up.)
+
 
 def register(cli: click.Group):
     cli.add_command(launchers)
