@@ -14,6 +14,8 @@ Standard library only: job processes import it.
 - ``NAME.done``: empty, written when the task succeeded;
 - ``NAME.failed``: JSON ``{"code", "reason", "message"}`` (2.x wrote a bare exit code);
 - ``.experimaestro/progress.json``: the task's latest progress, per level;
+- ``.experimaestro/started``: when the job process last started the task (seconds since
+  the epoch, as text);
 - ``.experimaestro/metrics.jsonl``: what the task recorded (metrics, artifacts), one JSON
   object per line, appended (a line cut by a kill mid-write is skipped when read).
 
@@ -144,6 +146,26 @@ class JobFolder:
     def progress(self) -> Path:
         """The task's latest progress per level (written by progress.py, atomically)."""
         return self.path / ".experimaestro" / "progress.json"
+
+    @property
+    def started(self) -> Path:
+        return self.path / ".experimaestro" / "started"
+
+    def write_started(self):
+        """Record that the task starts now (read back by ``started_time``)."""
+        try:
+            write_atomic(self.started, repr(time.time()))
+        except FileNotFoundError:
+            self.started.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(self.started, repr(time.time()))
+
+    def started_time(self) -> Optional[float]:
+        """When the task last started, None if unknown (not started, or run by 2.x)."""
+        try:
+            with open(self.started) as f:
+                return float(f.read())
+        except (OSError, ValueError):
+            return None
 
     @property
     def metrics(self) -> Path:

@@ -78,6 +78,7 @@ def run_job(jobdir: Path) -> int:
         if folder.done.exists():
             return 0
         folder.clear_failure()
+        folder.write_started()
         return _execute(folder)
 
 

@@ -79,8 +79,10 @@ MAY_IMPORT = {
                   # the fork server preloads what its children (job processes) import
                   "core", "run", "taskglobals"},
     "launcherfinder": {"launchers", "settings", "larkparsers"},
+    # reading a workspace: job rows, the index, the filter language, Results
+    "index": {"jobfolder", "launchers", "larkparsers"},
     "scheduler": {"launchers", "tokens", "jobfolder", "processes", "actions", "settings",
-                  "core", "exceptions", "connectors", "taskglobals", "run"},
+                  "core", "exceptions", "connectors", "taskglobals", "run", "index"},
 }
 
 

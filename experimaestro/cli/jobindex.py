@@ -1,19 +1,21 @@
-"""What a workspace holds: its jobs (state from the marker files), the experiment runs that
-reference them, and their tags (from the runs' jobs.jsonl). Read-only, and cheap: a few
-stat calls per job."""
+"""What a workspace holds, for the commands: its jobs (through the workspace index, their
+states settled with their launchers), the experiment runs that reference them, and their
+tags; finding a job from a JOB argument."""
 
-import json
 import os
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Set, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
-from experimaestro.jobfolder import LOST_MESSAGE, FailureReason, JobFolder, marker_name
-from experimaestro.launchers.handles import handle_for, queued_handles
-
+from experimaestro.index.jobindex import JobIndex, run_key
+from experimaestro.index.jobrow import JobRow, read_job
+from experimaestro.index.live import settle_states
 from experimaestro.scheduler.xplock import lock_held
 
 __all__ = ["JobInfo", "WorkspaceIndex", "JobLookupError", "NoSuchJob", "human_size",
-           "folder_size", "run_key"]
+           "folder_size", "run_key", "read_job_now"]
+
+#: a job as the commands show it (its row in the index, its state settled)
+JobInfo = JobRow
 
 
 class JobLookupError(Exception):
@@ -24,89 +26,6 @@ class NoSuchJob(JobLookupError):
     """A JOB argument matches no job."""
 
 
-class JobInfo:
-    def __init__(self, workspace: Path, type_id: str, identifier: str):
-        self.type_id = type_id
-        self.identifier = identifier
-        self.path = workspace / "jobs" / type_id / identifier
-        self.name = marker_name(type_id)
-        self.folder = JobFolder(self.path, self.name)
-        disk = self.folder.state()
-        self.state = disk.state
-        self.reason = disk.reason
-        self.message = disk.message
-        self.pid = disk.pid
-        if self.state == "running" and not _pid_may_live(self.pid):
-            # The process ended without writing a marker (killed, or its machine died)
-            self.state, self.reason = "failed", FailureReason.LOST.value
-            self.message = LOST_MESSAGE
-        elif self.state == "none":
-            self.state = "pending"
-        try:
-            self.submitted: Optional[float] = (self.path / "params.json").stat().st_mtime
-        except OSError:
-            try:
-                self.submitted = self.path.stat().st_mtime
-            except OSError:
-                self.submitted = None
-        self.tags: dict = {}
-        self.experiments: Set[str] = set()
-
-    @property
-    def locator(self) -> str:
-        return f"{self.type_id}/{self.identifier}"
-
-    @property
-    def short(self) -> str:
-        return f"{self.type_id}/{self.identifier[:12]}"
-
-    @property
-    def stdout(self) -> Path:
-        return self.folder.stdout
-
-    @property
-    def stderr(self) -> Path:
-        return self.folder.stderr
-
-    @property
-    def lockpath(self) -> Path:
-        return self.folder.lock_file
-
-    @property
-    def state_text(self) -> str:
-        if self.state == "failed" and self.reason and self.reason != "failed":
-            return f"failed ({self.reason})"
-        return self.state
-
-    def locked(self) -> bool:
-        """True when a process holds the job lock (it runs, or waits to run, the job)."""
-        return not self.folder.lock_free()
-
-    def to_json(self) -> dict:
-        return {
-            "id": self.identifier,
-            "type": self.type_id,
-            "locator": self.locator,
-            "path": str(self.path),
-            "state": self.state,
-            "reason": self.reason,
-            "message": self.message,
-            "pid": self.pid,
-            "submitted": self.submitted,
-            "tags": self.tags,
-            "experiments": sorted(self.experiments),
-            "stdout": str(self.stdout),
-            "stderr": str(self.stderr),
-        }
-
-
-def _pid_may_live(record) -> bool:
-    if not isinstance(record, dict):
-        return True  # unreadable (being written): assume it runs
-    handle = handle_for(record)
-    return handle is None or handle.alive()  # (a record of an unknown type: may run)
-
-
 class WorkspaceIndex:
     """The jobs and experiment runs of a workspace folder."""
 
@@ -114,9 +33,9 @@ class WorkspaceIndex:
         self.path = Path(path).expanduser().absolute()
         #: the WorkspaceSettings it was found with (None: a folder given as is)
         self.settings = settings
+        self._index: Optional[JobIndex] = None
         self._jobs: Optional[Dict[Tuple[str, str], JobInfo]] = None
-        self._refs: Optional[Dict[Tuple[str, str], Set[str]]] = None
-        self._current: Dict[str, Set[Tuple[str, str]]] = {}
+        self._current: Optional[Dict[str, Set[Tuple[str, str]]]] = None
 
     @property
     def jobspath(self) -> Path:
@@ -162,98 +81,43 @@ class WorkspaceIndex:
 
     def run_jobs(self, run: Path) -> List[Tuple[str, str]]:
         """(type id, identifier) of the jobs a run folder references."""
-        return [(type_id, identifier) for type_id, identifier, _ in self._run_records(run)]
+        run = run.absolute()
+        return self.index.run_jobs(run.parent.name, run.name)
 
-    def _run_records(self, run: Path) -> Iterator[Tuple[str, str, dict]]:
-        """(type id, identifier, tags) of the jobs of a run (jobs.jsonl, then links)."""
-        seen = set()
-        try:
-            with open(run / "jobs.jsonl") as f:
-                for line in f:
-                    try:
-                        record = json.loads(line)
-                        key = (str(record["task_id"]).lower(), str(record["job_id"]))
-                    except (ValueError, KeyError, TypeError):
-                        continue  # a line being written, or damaged
-                    seen.add(key)
-                    tags = record.get("tags")
-                    yield key[0], key[1], tags if isinstance(tags, dict) else {}
-        except OSError:
-            pass
-        jobs = run / "jobs"
-        try:
-            types = list(jobs.iterdir())
-        except OSError:
-            return
-        for type_dir in types:
-            try:
-                links = list(type_dir.iterdir())
-            except OSError:
-                continue
-            for link in links:
-                key = (type_dir.name, link.name)
-                if key not in seen:
-                    seen.add(key)
-                    yield key[0], key[1], {}
-
-    def _load_refs(self):
-        if self._refs is not None:
-            return
-        refs: Dict[Tuple[str, str], Set[str]] = {}
-        self._tags: Dict[Tuple[str, str], dict] = {}
-        for xp in self.experiments():
-            runs = self.runs(xp)
-            current = self.current_run(xp)
-            for run in runs:
-                in_current = current is not None and run.resolve() == current
-                for type_id, identifier, tags in self._run_records(run):
-                    key = (type_id, identifier)
-                    refs.setdefault(key, set()).add(xp)
-                    if tags:
-                        self._tags[key] = tags  # later runs win
-                    if in_current:
-                        self._current.setdefault(xp, set()).add(key)
-        self._refs = refs
-
-    def referenced(self, job: JobInfo) -> bool:
-        self._load_refs()
-        return (job.type_id, job.identifier) in self._refs
+    def _current_keys(self) -> Dict[str, Set[Tuple[str, str]]]:
+        if self._current is None:
+            self._current = {}
+            for xp in self.experiments():
+                run = self.current_run(xp)
+                if run is not None:
+                    self._current[xp] = set(self.index.run_jobs(xp, run.name))
+        return self._current
 
     def current_jobs(self, xp: str) -> Set[Tuple[str, str]]:
-        self._load_refs()
-        return self._current.get(xp, set())
+        return self._current_keys().get(xp, set())
+
+    def referenced(self, job: JobInfo) -> bool:
+        return bool(job.experiments)
 
     def in_a_current_run(self, job: JobInfo) -> bool:
         """True when the current run of some experiment references the job."""
-        self._load_refs()
         key = (job.type_id, job.identifier)
-        return any(key in keys for keys in self._current.values())
+        return any(key in keys for keys in self._current_keys().values())
 
     # -- jobs -------------------------------------------------------------------------
 
+    @property
+    def index(self) -> JobIndex:
+        """The workspace's index, opened on first use."""
+        if self._index is None:
+            self._index = JobIndex(self.path)
+        return self._index
+
     def jobs(self) -> List[JobInfo]:
         if self._jobs is None:
-            self._load_refs()
-            jobs = {}
-            try:
-                type_dirs = [p for p in self.jobspath.iterdir() if p.is_dir()]
-            except OSError:
-                type_dirs = []
-            for type_dir in type_dirs:
-                try:
-                    entries = list(os.scandir(type_dir))
-                except OSError:
-                    continue
-                for entry in entries:
-                    if not entry.is_dir(follow_symlinks=False):
-                        continue
-                    job = JobInfo(self.path, type_dir.name, entry.name)
-                    key = (job.type_id, job.identifier)
-                    job.tags = dict(self._tags.get(key, {}))
-                    job.experiments = set(self._refs.get(key, ()))
-                    jobs[key] = job
-            _mark_queued(jobs.values())
-            self._jobs = jobs
+            rows = self.index.rows()
+            settle_states(rows.values())
+            self._jobs = rows
         return list(self._jobs.values())
 
     def job(self, type_id: str, identifier: str) -> Optional[JobInfo]:
@@ -284,26 +148,18 @@ class WorkspaceIndex:
             more = f"\n  ... and {len(matches) - 20} more" if len(matches) > 20 else ""
             raise JobLookupError(f"{ref!r} matches {len(matches)} jobs; give more digits:\n"
                                  f"{listed}{more}")
-        return matches[0]
+        # A command acting on one job reads its folder now (the index trusts the state
+        # of ended jobs, which a hand-edited marker may have changed)
+        found = read_job_now(self.path, matches[0].type_id, matches[0].identifier)
+        found.tags, found.experiments = matches[0].tags, matches[0].experiments
+        return found
 
 
-def _mark_queued(jobs):
-    """Jobs that still wait in a queue (a pending Slurm job) are ``queued``, not running:
-    one query per kind of launcher for all of them (they stay running when the queue
-    cannot be asked)."""
-    handles = {}
-    for job in jobs:
-        handle = handle_for(job.pid) if job.state == "running" else None
-        if handle is not None and handle.queue:
-            handles[handle] = job
-    for handle in queued_handles(handles):
-        handles[handle].state = "queued"
-
-
-def run_key(name: str):
-    """The order of run ids: 20261122_101500, then 20261122_101500.1, .2 ..."""
-    base, _, n = name.partition(".")
-    return (base, int(n) if n.isdigit() else -1 if not n else 0, name)
+def read_job_now(workspace: Path, type_id: str, identifier: str) -> JobInfo:
+    """A job read from its folder now (not through the index), its state settled."""
+    row = read_job(workspace, type_id, identifier)
+    settle_states([row])
+    return row
 
 
 def folder_size(path: Path) -> int:

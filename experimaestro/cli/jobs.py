@@ -104,7 +104,7 @@ def job_path(ctx, workdir, workspace, job):
 @click.pass_context
 def job_log(ctx, workdir, workspace, job, use_stdout, follow):
     """Print the log of JOB (its standard error, or --stdout)."""
-    from .jobindex import JobInfo
+    from .jobindex import read_job_now
 
     index = open_workspace(ctx, workdir, workspace)
     info = find_job(index, job)
@@ -132,7 +132,7 @@ def job_log(ctx, workdir, workspace, job, use_stdout, follow):
                 position += len(chunk)
             if not follow:
                 break
-            current = JobInfo(index.path, info.type_id, info.identifier)
+            current = read_job_now(index.path, info.type_id, info.identifier)
             if current.state not in ("running", "queued", "pending") and not chunk:
                 break
             time.sleep(0.25)

@@ -6,8 +6,8 @@ from typing import Callable, List, Optional
 
 import click
 
-from .jobfields import STATE_NAMES, canonical_state, field_for
-from .jobfilter import FilterError, parse_filter
+from experimaestro.index.fields import STATE_NAMES, canonical_state, field_for
+from experimaestro.index.filter import FilterError, parse_filter
 
 __all__ = ["filter_options", "Selection"]
 

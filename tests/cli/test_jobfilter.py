@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from experimaestro.cli.jobfilter import FilterError, parse_filter
+from experimaestro.index.filter import FilterError, parse_filter
 
 
 def job(label, state="done", reason=None, type_id="__main__.power", experiments=("xp",),
@@ -188,7 +188,7 @@ def test_error_layout():
     ("state=done and  ", 14, "got the end"),  # the caret after the text, not the spaces
     ("(x=1", 4, "expected `and`, `or` or `)`, got the end"),
     ("x=1)", 3, "expected `and`, `or` or the end, got ')'"),
-    ("x # 1", 2, "expected `=`, `!=`, `~`, `in` or `not in`, got '#'"),
+    ("x # 1", 2, "expected `=`, `!=`, `<`, `<=`, `>`, `>=`, `~`, `in` or `not in`, got '#'"),
     ("x=1 and)", 7, "expected a comparison"),
     ("!x=1", 0, "expected a comparison"),
     ("x='1", 2, "unclosed quote: add the closing '"),
@@ -222,5 +222,5 @@ def test_lark_is_imported_when_a_filter_is_read():
         return set(out.split())
 
     assert "lark" not in modules("import experimaestro.cli.jobs")
-    assert "lark" in modules("from experimaestro.cli.jobfilter import parse_filter\n"
+    assert "lark" in modules("from experimaestro.index.filter import parse_filter\n"
                              "parse_filter('x=1')")

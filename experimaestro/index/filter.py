@@ -3,10 +3,11 @@
 Both languages are accepted, and may be mixed: ours (``state=failed and lr=0.1``,
 ``!=``, ``not``, parentheses, unquoted values) and experimaestro 2.x's (``@state =
 "done"``, ``@name``, ``~`` for a regular expression, ``in [...]`` / ``not in [...]``).
-The grammar is in ``jobfilter.lark``; the keys are in ``jobfields.py``. lark is imported
+The grammar is in ``filter.lark``; the keys are in ``fields.py``. lark is imported
 on the first filter read, not with the command line.
 """
 
+import operator
 import re
 from functools import reduce
 from pathlib import Path
@@ -14,11 +15,11 @@ from typing import Callable, Iterable, Optional
 
 from experimaestro.larkparsers import lalr_parser
 
-from .jobfields import STATE_NAMES, Field, UnknownField, canonical_state, field_for
+from .fields import STATE_NAMES, Field, UnknownField, canonical_state, field_for
 
-__all__ = ["FilterError", "parse_filter", "Predicate"]
+__all__ = ["FilterError", "Filter", "parse_filter", "Predicate"]
 
-GRAMMAR = Path(__file__).with_name("jobfilter.lark")
+GRAMMAR = Path(__file__).with_name("filter.lark")
 
 Predicate = Callable[[object], bool]
 
@@ -29,7 +30,7 @@ _TERMINALS = {
     "ATFIELD": ['a comparison (state=done, @state = "done", model in ["a", "b"]...)'],
     "NOT": ["`not`"],
     "_LPAR": ["`(`"],
-    "OPERATOR": ["`=`", "`!=`"],
+    "OPERATOR": ["`=`", "`!=`", "`<`", "`<=`", "`>`", "`>=`"],
     "TILDE": ["`~`"],
     "IN": ["`in`"],
     "NOT_IN": ["`in`", "`not in`"],
@@ -55,8 +56,8 @@ def _lark():
     return lalr_parser(GRAMMAR)
 
 
-def parse_filter(text: Optional[str]) -> Optional[Predicate]:
-    """A predicate on jobs (cli.jobindex.JobInfo), or None when there is no filter (None,
+def parse_filter(text: Optional[str]) -> Optional["Filter"]:
+    """A predicate on jobs (index.jobrow.JobRow), or None when there is no filter (None,
     or only spaces: 2.x's default is the empty filter); raises FilterError."""
     if text is None or not text.strip():
         return None
@@ -68,7 +69,22 @@ def parse_filter(text: Optional[str]) -> Optional[Predicate]:
         raise _unexpected_token(text, exc) from None
     except UnexpectedCharacters as exc:
         raise _unexpected_character(text, exc) from None
-    return _Builder(text).chain(tree.children[0])
+    builder = _Builder(text)
+    predicate = builder.chain(tree.children[0])
+    return Filter(predicate, builder.details)
+
+
+class Filter:
+    """A filter read from text: call it on a job. ``details``: it reads the parameters
+    or metrics of jobs (load them in bulk first)."""
+
+    __slots__ = ("predicate", "details")
+
+    def __init__(self, predicate: Predicate, details: bool):
+        self.predicate, self.details = predicate, details
+
+    def __call__(self, job) -> bool:
+        return self.predicate(job)
 
 
 # -- syntax errors ---------------------------------------------------------------------
@@ -126,6 +142,8 @@ class _Builder:
 
     def __init__(self, text: str):
         self.text = text
+        #: a field reads the parameters or metrics of the jobs
+        self.details = False
 
     def chain(self, node) -> Predicate:
         # unary (BOOLOP unary)*, read from left to right as 2.x does
@@ -156,7 +174,9 @@ class _Builder:
     def field(self, node) -> Field:
         token = node.children[0]
         try:
-            return field_for(_text(token))
+            field = field_for(_text(token))
+            self.details = self.details or field.details
+            return field
         except UnknownField as exc:
             raise FilterError(self.text, token.start_pos, str(exc)) from None
 
@@ -169,10 +189,19 @@ class _Builder:
                               f" {', '.join(STATE_NAMES)})")
         return value
 
-    def compare(self, field: Field, operator: str, node) -> Predicate:
+    def compare(self, field: Field, op: str, node) -> Predicate:
         value = self.value(field, node)
-        if operator == "!=":
+        if op == "!=":
             return lambda job: not field.equals(job, value)
+        if op in _ORDER:
+            try:
+                number = float(value)
+            except ValueError:
+                raise FilterError(self.text, node.children[0].start_pos,
+                                  f"`{op}` compares numbers: {value!r} is not a"
+                                  " number") from None
+            compare = _ORDER[op]
+            return lambda job: field.compares(job, compare, number)
         return lambda job: field.equals(job, value)
 
     def regex(self, field: Field, node) -> Predicate:
@@ -186,9 +215,12 @@ class _Builder:
         return lambda job: field.matches(job, pattern)
 
 
+_ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+
+
 def _combine(left: Predicate, pair) -> Predicate:
-    operator, right = pair
-    if operator == "and":
+    boolean, right = pair
+    if boolean == "and":
         return lambda job: left(job) and right(job)
     return lambda job: left(job) or right(job)
 

@@ -2,7 +2,9 @@
 
 A key names a field: ``state`` (or 2.x's ``@state``), ``reason``, ``type`` (``task``),
 2.x's ``@name`` (the type id, exactly), ``experiment`` (``xp``), ``id`` (``job``: an
-identifier prefix), ``tag.NAME``, or any other word: the tag of that name. A field reads
+identifier prefix), ``tag.NAME``, ``param.NAME`` (a parameter of the task, dotted:
+``param.model.hidden``), ``metric.NAME`` (the last value of a metric), or any other
+word: the tag of that name. A field reads
 a list of values from a job (none when the job has no such tag) and says whether one of
 them is the expected value; the filter's operators (``=``, ``in``, ``~``...) are built
 on that.
@@ -44,14 +46,30 @@ class Field:
     compares one of them with the user's value (a string)."""
 
     def __init__(self, read: Callable[[object], List[object]],
-                 same: Callable[[object, str], bool], is_state: bool = False):
+                 same: Callable[[object, str], bool], is_state: bool = False,
+                 details: bool = False):
         self.read = read
         self.same = same
         #: the values of this field are state names (checked when the filter is read)
         self.is_state = is_state
+        #: it reads the parameters or metrics of a job
+        self.details = details
 
     def equals(self, job, expected: str) -> bool:
         return any(self.same(actual, expected) for actual in self.read(job))
+
+    def compares(self, job, compare: Callable[[float, float], bool], number: float) -> bool:
+        """A value compares with ``number`` (``<``, ``>=``...): values that are not numbers
+        never do."""
+        for actual in self.read(job):
+            if isinstance(actual, bool):
+                continue
+            try:
+                if compare(float(actual), number):
+                    return True
+            except (TypeError, ValueError):
+                continue
+        return False
 
     def matches(self, job, regex: re.Pattern) -> bool:
         # As 2.x: re.match, so the pattern is anchored at the start of the value
@@ -88,6 +106,20 @@ def _tag(name: str) -> Field:
     return Field(lambda job: [job.tags[name]] if name in job.tags else [], _same_tag)
 
 
+def _param(name: str) -> Field:
+    return Field(lambda job: [job.params[name]] if name in job.params else [], _same_tag,
+                 details=True)
+
+
+def _metric(name: str) -> Field:
+    return Field(lambda job: [job.metrics[name]] if name in job.metrics else [], _same_tag,
+                 details=True)
+
+
+#: the prefixes of keys naming a tag, a parameter, a metric
+_PREFIXED = {"tag.": _tag, "param.": _param, "metric.": _metric}
+
+
 _STATE = Field(_read_state, lambda actual, expected: actual == canonical_state(expected),
                is_state=True)
 _TYPE = Field(lambda job: [job.type_id], _same_type)
@@ -122,6 +154,7 @@ def field_for(key: str) -> Field:
             raise UnknownField(f"unknown field {key!r}: the @ fields are "
                                f"{' and '.join(_AT_FIELDS)} (a tag is named without @)") from None
     name = key.lower()
-    if name.startswith("tag.") and len(key) > 4:
-        return _tag(key[4:])
+    for prefix, field in _PREFIXED.items():
+        if name.startswith(prefix) and len(key) > len(prefix):
+            return field(key[len(prefix):])
     return _FIELDS.get(name) or _tag(key)

@@ -1,0 +1,372 @@
+"""The jobs of a workspace, from its index kept in step with the job folders.
+
+Each reading brings the index up to date, cheaply: a type folder (``jobs/<type id>``)
+whose modification time changed is listed again (job folders added or removed); a job
+that has not ended is read again when its folder changed (a marker came or went), and a
+running one always (its metrics grow); a job that ended is taken from the index, which
+the drivers update when they run a job again. Run folders are read when they change
+(``jobs.jsonl`` from where the last reading stopped). ``rebuild()`` (``experimaestro
+workspace reindex``) reads everything again: the folders stay the truth, and deleting the
+index loses nothing.
+"""
+
+import json
+import logging
+import os
+import sqlite3
+import time
+from pathlib import Path
+from typing import Dict, Iterable, Iterator, List, Optional, Set, Tuple
+
+from .jobrow import COLUMNS, JobRow, read_job
+from .store import INDEX_FILE, RunStamp, SQLiteStore, Store
+
+__all__ = ["JobIndex", "open_store", "run_key"]
+
+logger = logging.getLogger("xpm.index")
+
+Key = Tuple[str, str]
+
+#: a folder changed less than this long before it was read may change again within the
+#: same tick of the file system's clock: it is read again next time
+_RECENT_NS = 2_000_000_000
+
+#: the states read from the folder again when it changed (or, running, always)
+_MAY_CHANGE = ("running", "none")
+
+
+def run_key(name: str):
+    """The order of run ids: 20261122_101500, then 20261122_101500.1, .2 ..."""
+    base, _, n = name.partition(".")
+    return (base, int(n) if n.isdigit() else -1 if not n else 0, name)
+
+
+def open_store(workspace: Path) -> Store:
+    """The index store of a workspace: PostgreSQL when the workspace says so
+    (``.experimaestro/index.json``, see index/postgres.py), else its SQLite file; in
+    memory when the file cannot be written (a read-only workspace)."""
+    from .config import store_for  # (the PostgreSQL backend: psycopg, only when used)
+
+    store = store_for(workspace)
+    if store is not None:
+        return store
+    try:
+        return SQLiteStore(workspace / INDEX_FILE)
+    except (OSError, sqlite3.Error) as exc:
+        logger.info("No writable index in %s (%s): reading the job folders", workspace, exc)
+        return SQLiteStore(None)
+
+
+class JobIndex:
+    """The jobs and runs of a workspace, read through its index (``store``)."""
+
+    def __init__(self, workspace: Path, store: Optional[Store] = None):
+        self.workspace = Path(workspace).absolute()
+        self.store = store if store is not None else open_store(self.workspace)
+
+    def close(self):
+        self.store.close()
+
+    # -- reading ----------------------------------------------------------------------
+
+    def rows(self) -> Dict[Key, JobRow]:
+        """Every job of the workspace, with its tags and experiments, after bringing the
+        index up to date (see the module's documentation)."""
+        rows, new = self._fresh_jobs()
+        affected = self._refresh_runs()
+        if new or affected:
+            self._label(rows, affected | new)
+        return rows
+
+    def refs(self) -> List[tuple]:
+        """(experiment, run, type id, identifier, tags) of the jobs of each run folder, in
+        the order of runs (oldest first)."""
+        self.rows()
+        ranked = sorted(self.store.refs(), key=lambda r: (r[0], run_key(r[1])))
+        return [(xp, run, t, i, json.loads(tags) if tags else {})
+                for xp, run, t, i, tags in ranked]
+
+    def run_jobs(self, experiment: str, run: str) -> List[Key]:
+        """(type id, identifier) of the jobs of one run folder."""
+        self._refresh_runs()
+        return [tuple(key) for key in self.store.run_refs(experiment, run)]
+
+    def rebuild(self) -> int:
+        """Forget the index and read every folder again; the number of jobs."""
+        with self.store.transaction():
+            self.store.clear()
+        return len(self.rows())
+
+    def update(self, keys: Iterable[Key]):
+        """Read these job folders now (a driver, after their state changed)."""
+        now = time.time_ns()
+        rows = []
+        for type_id, identifier in keys:
+            path = self.workspace / "jobs" / type_id / identifier
+            try:
+                mtime = os.stat(path).st_mtime_ns
+            except OSError:
+                continue
+            rows.append(self._read(type_id, identifier, mtime, now))
+        if rows:
+            with self.store.transaction():
+                self.store.put_jobs((row.values(), row.details()) for row in rows)
+
+    # -- jobs ---------------------------------------------------------------------------
+
+    def _fresh_jobs(self) -> Tuple[Dict[Key, JobRow], Set[Key]]:
+        """The rows of every job folder, and the keys of those read for the first time.
+
+        A type folder (jobs/<type id>) is listed again only when its modification time
+        changed (a job folder was added or removed); a job that may run, or has not run,
+        is read again when its folder changed (a marker came or went) — running ones
+        always (their metrics grow); ended jobs are taken from the index."""
+        stored: Dict[str, Dict[str, tuple]] = {}
+        for values in self.store.jobs():
+            stored.setdefault(values[0], {})[values[1]] = values
+        known_folders = self.store.folders()
+        now = time.time_ns()
+        rows: Dict[Key, JobRow] = {}
+        changed: List[JobRow] = []
+        new: Set[Key] = set()
+        gone: List[Key] = []
+        folders: Dict[str, int] = {}
+        for type_id, type_mtime in _type_folders(self.workspace / "jobs"):
+            known = stored.pop(type_id, {})
+            if known_folders.pop(type_id, None) == type_mtime:
+                present = [(i, None) for i in known]
+            else:
+                present = list(_job_folders(self.workspace / "jobs" / type_id))
+                folders[type_id] = 0 if now - type_mtime < _RECENT_NS else type_mtime
+                names = {i for i, _ in present}
+                gone.extend((type_id, i) for i in known if i not in names)
+            for identifier, mtime in present:
+                values = known.get(identifier)
+                row, read = self._fresh_row(type_id, identifier, values, mtime, now)
+                rows[row.key] = row
+                if values is None:
+                    new.add(row.key)
+                if read:
+                    changed.append(row)
+        for type_id, known in stored.items():  # type folders gone
+            gone.extend((type_id, i) for i in known)
+        if changed or gone or folders or known_folders:
+            self._write(lambda: (self.store.put_jobs((row.values(), row.details())
+                                                     for row in changed),
+                                 self.store.drop_jobs(gone), self.store.put_folders(folders),
+                                 self.store.drop_folders(known_folders)))
+        return rows, new
+
+    def _fresh_row(self, type_id: str, identifier: str, values: Optional[tuple],
+                   mtime: Optional[int], now: int) -> Tuple[JobRow, bool]:
+        """The row of a job, and whether it was read from its folder."""
+        if values is not None and values[3] not in _MAY_CHANGE:
+            return self._stored_row(values), False
+        if mtime is None:
+            try:
+                mtime = os.stat(self.workspace / "jobs" / type_id / identifier).st_mtime_ns
+            except OSError:
+                mtime = 0
+        if values is not None and values[3] != "running" and values[2] == mtime:
+            return self._stored_row(values), False
+        row = self._read(type_id, identifier, mtime, now)
+        if values is not None:
+            row.tags, row.experiments = values[len(COLUMNS):]
+        return row, True
+
+    def _stored_row(self, values: tuple) -> JobRow:
+        return JobRow(self.workspace, values, self._details)
+
+    def _details(self, row: JobRow) -> tuple:
+        return self.store.details([row.key]).get(row.key, (None, None))
+
+    def load_details(self, rows: Iterable[JobRow]):
+        """Read the parameters and metrics of many rows at once (rather than one query
+        per row when first used)."""
+        rows = [row for row in rows if row._loader is not None]
+        found = self.store.details([row.key for row in rows])
+        for row in rows:
+            row.set_details(*found.get(row.key, (None, None)))
+
+    def _read(self, type_id: str, identifier: str, mtime: int, now: int) -> JobRow:
+        row = read_job(self.workspace, type_id, identifier, mtime)
+        if now - mtime < _RECENT_NS:
+            row.mtime_ns = 0  # may change again within the clock's tick: read next time
+        return row
+
+    def _write(self, write):
+        """Run the writes of a refresh in one transaction; when the index cannot be
+        written (busy past its time-out, read-only), the answer is right anyway."""
+        try:
+            with self.store.transaction():
+                write()
+        except sqlite3.OperationalError as exc:
+            logger.info("The workspace index was not updated (%s)", exc)
+
+    # -- runs ----------------------------------------------------------------------------
+
+    def _label(self, rows: Dict[Key, JobRow], keys: Set[Key]):
+        """Set the tags (latest run wins) and experiments of the jobs ``keys`` from the
+        runs, in the rows and in the index."""
+        ranked = sorted(self.store.refs(), key=lambda r: (r[0], run_key(r[1])))
+        tags: Dict[Key, str] = {}
+        experiments: Dict[Key, Set[str]] = {}
+        for xp, _run, type_id, identifier, tags_json in ranked:
+            key = (type_id, identifier)
+            if key in keys:
+                experiments.setdefault(key, set()).add(xp)
+                if tags_json and tags_json != "{}":
+                    tags[key] = tags_json
+        labels = []
+        for key in keys:
+            row = rows.get(key)
+            if row is None:
+                continue
+            tags_json = tags.get(key, "{}")
+            xps_json = json.dumps(sorted(experiments.get(key, ())))
+            row.tags, row.experiments = tags_json, xps_json
+            labels.append((tags_json, xps_json, *key))
+        self._write(lambda: self.store.set_labels(labels))
+
+    def _refresh_runs(self) -> Set[Key]:
+        """Bring the runs up to date; the keys of the jobs whose runs changed."""
+        stored = self.store.runs()
+        updates = []
+        for xp, run, folder in _run_folders(self.workspace / "experiments"):
+            known = stored.pop((xp, run), None)
+            stamp = _run_stamp(folder)
+            if known == stamp:
+                continue
+            updates.append((xp, run, folder, known, stamp))
+        if not updates and not stored:
+            return set()
+        affected: Set[Key] = set()
+        for xp, run in stored:  # run folders gone
+            affected.update(tuple(k) for k in self.store.run_refs(xp, run))
+
+        def write():
+            for xp, run, folder, known, stamp in updates:
+                affected.update(self._read_run(xp, run, folder, known, stamp))
+            self.store.drop_runs(stored)
+
+        self._write(write)
+        return affected
+
+    def _read_run(self, xp: str, run: str, folder: Path, known: Optional[RunStamp],
+                  stamp: RunStamp) -> Set[Key]:
+        """Read what changed in a run folder: the end of jobs.jsonl when it only grew,
+        everything otherwise; the keys of the jobs concerned."""
+        size, _, links = stamp
+        grew = known is not None and known[2] == links and 0 < known[0] <= size
+        start = known[0] if grew else 0
+        refs, end = _read_jobs_file(folder / "jobs.jsonl", start)
+        affected = {(t, i) for t, i, _ in refs}
+        if not grew:
+            affected.update(tuple(k) for k in self.store.run_refs(xp, run))
+            listed = {(t, i) for t, i, _ in refs}
+            links_found = _run_links(folder)
+            refs += [(t, i, "{}") for t, i in links_found if (t, i) not in listed]
+            affected |= links_found
+        self.store.put_run(xp, run, (end, stamp[1], links), refs, replace=not grew)
+        return affected
+
+
+def _type_folders(jobs: Path) -> Iterator[Tuple[str, int]]:
+    """(type id, mtime_ns) of each type folder (jobs/<type id>)."""
+    try:
+        entries = list(os.scandir(jobs))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                yield entry.name, entry.stat(follow_symlinks=False).st_mtime_ns
+        except OSError:
+            continue  # removed meanwhile
+
+
+def _job_folders(folder: Path) -> Iterator[Tuple[str, None]]:
+    """(identifier, None) of each job folder of a type folder (None: its modification
+    time, taken later when needed)."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                yield entry.name, None
+        except OSError:
+            continue
+
+
+def _run_folders(experiments: Path) -> Iterator[Tuple[str, str, Path]]:
+    try:
+        xps = [e for e in os.scandir(experiments) if e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return
+    for xp in xps:
+        try:
+            runs = [e for e in os.scandir(xp.path) if e.is_dir(follow_symlinks=False)]
+        except OSError:
+            continue
+        for run in runs:
+            yield xp.name, run.name, Path(run.path)
+
+
+def _run_stamp(folder: Path) -> RunStamp:
+    """(size, mtime_ns) of jobs.jsonl and the signature of the jobs/ links (the
+    modification times of its type folders)."""
+    try:
+        st = os.stat(folder / "jobs.jsonl")
+        size, mtime = st.st_size, st.st_mtime_ns
+    except OSError:
+        size, mtime = 0, 0
+    parts = []
+    try:
+        for entry in os.scandir(folder / "jobs"):
+            try:
+                parts.append(f"{entry.name}:{entry.stat(follow_symlinks=False).st_mtime_ns}")
+            except OSError:
+                continue
+    except OSError:
+        pass
+    return size, mtime, ";".join(sorted(parts))
+
+
+def _read_jobs_file(path: Path, start: int) -> Tuple[List[Tuple[str, str, str]], int]:
+    """(type id, identifier, tags as JSON) of the whole lines of jobs.jsonl after byte
+    ``start``, and the offset after the last whole line."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(start)
+            data = f.read()
+    except OSError:
+        return [], start
+    end = data.rfind(b"\n") + 1  # (a last line without its newline is being written)
+    refs = []
+    for line in data[:end].split(b"\n"):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            key = (str(record["task_id"]).lower(), str(record["job_id"]))
+        except (ValueError, KeyError, TypeError):
+            continue  # damaged
+        tags = record.get("tags")
+        refs.append((key[0], key[1], json.dumps(tags) if isinstance(tags, dict) else "{}"))
+    return refs, start + end
+
+
+def _run_links(folder: Path) -> Set[Key]:
+    found = set()
+    try:
+        types = list(os.scandir(folder / "jobs"))
+    except OSError:
+        return found
+    for type_entry in types:
+        try:
+            found.update((type_entry.name, link.name) for link in os.scandir(type_entry.path))
+        except OSError:
+            continue
+    return found
