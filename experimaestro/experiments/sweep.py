@@ -164,9 +164,9 @@ def _drawn_fits(definition, declared) -> List[Tuple[Any, str]]:
     try:
         convert(drawn, declared)
     except InvalidValue as exc:
-        hint = " (use randint for whole numbers)" if distribution.gives_floats else ""
-        return [(definition.path, f"{distribution.kind} draws values like {drawn!r}, which"
-                                  f" {definition.name} does not take{hint}: {m}")
+        hint = "; use randint for whole numbers" if distribution.gives_floats else ""
+        return [(definition.path, f"{definition.name} does not take the values"
+                                  f" {distribution.kind} draws: {m}{hint}")
                 for _, m in exc.problems[:1]]
     return []
 

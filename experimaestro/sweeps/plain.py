@@ -22,10 +22,11 @@ from .sources import Concat, Product, Source, Zip
 
 __all__ = ["from_plain", "SOURCE_KINDS"]
 
-#: The keys of the words a user may try, and the one we use
+#: Words a user may try for a kind, and the kind we use (None: none is close)
 _HINTS = {"random": "sample", "union": "concat", "chain": "concat", "cartesian": "product",
           "values": "fixed", "log_uniform": "loguniform", "int": "randint",
-          "integer": "randint", "choices": "choice", "one_of": "choice"}
+          "integer": "randint", "choices": "choice", "one_of": "choice", "prod": "product",
+          "cat": "concat", "normal": None, "gaussian": None}
 
 _SAMPLE_KEYS = ("n", "seed", "params")
 
@@ -50,8 +51,8 @@ def _one_key(data, where: KeyPath, known, what: str, problems):
         return None
     ((key, value),) = data.items()
     if key not in known:
-        close = _HINTS.get(str(key)) or next(
-            iter(difflib.get_close_matches(str(key), list(known), n=1)), None)
+        close = _HINTS[key] if key in _HINTS else next(
+            iter(difflib.get_close_matches(str(key), list(known), n=1, cutoff=0.75)), None)
         hint = f"; did you mean {close!r}?" if close else ""
         problems.append(((*where, key), f"unknown {what} {key!r}; expected one of: {listed}"
                                         f"{hint}"))
