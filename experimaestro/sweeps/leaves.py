@@ -125,7 +125,9 @@ class Sample(Source):
     ``LogUniform``, ``RandInt``, ``Choice``). The value of a parameter in case *i* comes
     from a generator seeded by (``seed``, *i*, the parameter's name) only: the same
     seed and definition give the same cases everywhere, case *i* is rebuilt alone, and
-    adding a parameter or raising ``n`` leaves the values already drawn as they were."""
+    adding a parameter or raising ``n`` leaves the values already drawn as they were.
+    (Parameters named ``n`` or ``seed`` go in the mapping: ``Sample(4, {"seed":
+    RandInt(0, 99)}, seed=1)``.)"""
 
     kind = "sample"
 
