@@ -225,7 +225,7 @@ def _submit(task, **options):
 _hooks.set_submitter(_submit)
 
 # Submodules that client packages reach as attributes (``experimaestro.taskglobals.Env``)
-_SUBMODULES = {"taskglobals", "mkdocs"}
+_SUBMODULES = {"taskglobals", "mkdocs", "sweeps"}
 
 
 def __getattr__(name):

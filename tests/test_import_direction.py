@@ -65,6 +65,8 @@ MAY_IMPORT = {
     "checkers": set(),
     "exceptions": set(),
     "yamlnodes": set(),
+    # parameter sources: pure, a job may rebuild its case from an index
+    "sweeps": {"yamlnodes"},
     "larkparsers": set(),
     "settings": {"exceptions", "yamlnodes"},
     "tokens": {"processes"},

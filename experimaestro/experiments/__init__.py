@@ -17,11 +17,13 @@ _LAZY = {
     "mock_modules": "experimaestro.experiments.mockmodule",
     "FakeModuleFinder": "experimaestro.experiments.mockmodule",
     "noop_decorator": "experimaestro.experiments.mockmodule",
+    "Sweep": "experimaestro.experiments.sweep",
+    "sweep_cases": "experimaestro.experiments.sweep",
 }
 
 __all__ = ["ConfigurationBase", "ExperimentCallable", "ExperimentHelper", "FakeModuleFinder",
-           "GridSearch", "MISSING", "configuration", "generate_grid", "mock_modules",
-           "noop_decorator"]
+           "GridSearch", "MISSING", "Sweep", "configuration", "generate_grid", "mock_modules",
+           "noop_decorator", "sweep_cases"]
 
 
 def __getattr__(name):

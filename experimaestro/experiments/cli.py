@@ -69,6 +69,10 @@ def _traceback(ctx) -> bool:
               help="The Python file defining run(helper, cfg) (overrides `file:`)")
 @click.option("--module-name", default=None, metavar="MODULE",
               help="The module defining run(helper, cfg) (overrides `module:`)")
+@click.option("--cases", default=None, metavar="CASES",
+              help="Run only these cases of the configuration's sweep (a field typed"
+                   " Sweep): an index (3), a range (2:5, the end excluded), or several"
+                   " separated by commas (1,4,6:8)")
 @click.option("--show", is_flag=True,
               help="Print the merged configuration (JSON) and exit")
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logs")
@@ -77,8 +81,8 @@ def _traceback(ctx) -> bool:
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 @click.pass_context
 def experiments_cli(ctx, workdir, workspace, run_mode, overrides, pre_yaml, post_yaml, env,
-                    xpm_config_dir, xp_file, module_name, show, debug, yaml_file, args,
-                    **monitoring):
+                    xpm_config_dir, xp_file, module_name, cases, show, debug, yaml_file,
+                    args, **monitoring):
     """Run the experiment described by YAML_FILE.
 
     The YAML file names the Python file (`file:`, default `experiment`) or module
@@ -95,7 +99,7 @@ def experiments_cli(ctx, workdir, workspace, run_mode, overrides, pre_yaml, post
     apply_compat_options(lambda text: click.echo(f"Warning: {text}", err=True), **monitoring)
     try:
         code = _main(workdir, workspace, run_mode, overrides, pre_yaml, post_yaml, env,
-                     xpm_config_dir, xp_file, module_name, show, yaml_file, args)
+                     xpm_config_dir, xp_file, module_name, cases, show, yaml_file, args)
     except KeyboardInterrupt:
         if debug:
             raise
@@ -139,13 +143,14 @@ def experiments_cli(ctx, workdir, workspace, run_mode, overrides, pre_yaml, post
 
 
 def _main(workdir, workspace, run_mode, overrides, pre_yaml, post_yaml, env, xpm_config_dir,
-          xp_file, module_name, show, yaml_file, args) -> int:
+          xp_file, module_name, cases, show, yaml_file, args) -> int:
     from .runner import ExperimentRun
 
     if xpm_config_dir is not None:
         os.environ["XPM_CONFIG_DIR"] = str(Path(xpm_config_dir).absolute())
     xp_run = ExperimentRun(yaml_file, pre_yaml=pre_yaml, post_yaml=post_yaml,
-                           overrides=overrides, xp_file=xp_file, module_name=module_name)
+                           overrides=overrides, xp_file=xp_file, module_name=module_name,
+                           cases=cases)
     xp_run.import_experiment()
     xp_run.build()
     if show:

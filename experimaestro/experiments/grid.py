@@ -15,13 +15,13 @@ fastest), ``config_dicts`` innermost.
 """
 
 import copy
-import difflib
 import itertools
 import logging
 from typing import Any, Dict, List, NamedTuple, Optional, Set, Tuple
 
+from .fieldpaths import resolve_field
 from .schema import InvalidValue, convert, field_types, is_schema
-from .searchspace import GenericParams, GridError, GridSearch, parse, search_item_type
+from .searchspace import GenericParams, GridError, GridSearch, parse
 from .yamlfiles import KeyPath
 
 __all__ = ["GenericParams", "GridSearch", "GridError", "generate_grid", "check_grid",
@@ -244,26 +244,8 @@ def _convert(value, declared, where: KeyPath, problems):
 
 
 def _resolve(cfg, path: str) -> Tuple[Optional[str], Any]:
-    """(problem, type of one value) for the field at a dotted path: problem is None when
-    the path names a field of the configuration."""
-    obj, names = cfg, str(path).split(".")
-    for depth, name in enumerate(names):
-        where = ".".join(names[:depth]) or "the configuration"
-        if not is_schema(type(obj)):
-            what = "null" if obj is None else f"{obj!r}, not a configuration"
-            return (f"no field {path}: {where} is {what}; give {where} a value (a mapping)"
-                    f" to search over {path}"), None
-        types = field_types(type(obj))
-        if name not in types:
-            close = difflib.get_close_matches(name, list(types), n=2)
-            hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
-            return (f"no field {name!r} in {where} ({type(obj).__name__}) for the grid"
-                    f" search path {path!r}; expected one of: {', '.join(sorted(types))}"
-                    f"{hint}"), None
-        if depth == len(names) - 1:
-            return None, search_item_type(types[name])
-        obj = getattr(obj, name)
-    raise AssertionError("unreachable: a path has at least one name")
+    """(problem, type of one value) for the field at a dotted path."""
+    return resolve_field(cfg, path, "grid search")
 
 
 def _field_values(obj):

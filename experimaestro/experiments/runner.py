@@ -21,10 +21,13 @@ import typing
 from pathlib import Path
 from typing import Any, List, Optional, Sequence, Tuple
 
+from experimaestro.sweeps import SweepError
+
 from .configuration import ConfigurationBase
 from .grid import GridError, check_grid
 from .helper import ExperimentHelper
 from .schema import build_configuration, is_schema, problems_error
+from .sweep import SweepPlan, check_sweep, select_cases, sweep_fields
 from .yamlfiles import ConfigError, MergedConfig, load_experiment_yaml
 
 logger = logging.getLogger("xpm.experiments")
@@ -84,12 +87,15 @@ class ExperimentRun:
     """One ``run-experiment`` invocation."""
 
     def __init__(self, yaml_file, *, pre_yaml=(), post_yaml=(), overrides=(),
-                 xp_file: Optional[str] = None, module_name: Optional[str] = None):
+                 xp_file: Optional[str] = None, module_name: Optional[str] = None,
+                 cases: Optional[str] = None):
         self.yaml_file = Path(yaml_file)
         self.merged: MergedConfig = load_experiment_yaml(self.yaml_file, pre_yaml, post_yaml,
                                                          overrides)
         self.xp_file_option = xp_file
         self.module_name_option = module_name
+        #: run only these cases of the sweep (the text of --cases: 3, 2:5, 1,4...)
+        self.cases_option = cases
         self.module = None
         self.helper: Optional[ExperimentHelper] = None
         self.schema = None
@@ -262,7 +268,27 @@ class ExperimentRun:
             self.import_experiment()
         self.configuration = build_configuration(self.schema, self.merged)
         check_yaml_grid(self.configuration, self.merged)
+        check_yaml_sweep(self.configuration, self.merged)
+        if self.cases_option is not None:
+            self._select_cases(self.cases_option)
         return self.configuration
+
+    def _select_cases(self, text: str):
+        """--cases: only these cases of the configuration's sweep run."""
+        fields = sweep_fields(self.configuration)
+        if len(fields) != 1:
+            raise ConfigError(
+                f"--cases {text}: {self.merged.main_file}: the configuration"
+                f" ({type(self.configuration).__name__}) has"
+                f" {'no field' if not fields else 'several fields'} typed Sweep"
+                f"{' (' + ', '.join(fields) + ')' if fields else ''}; --cases selects"
+                f" cases of its one sweep")
+        try:
+            select_cases(self.configuration, text, fields[0])
+        except ValueError as exc:
+            where = self.merged.origin((fields[0],)) if fields[0] in self.merged.data \
+                else self.merged.main_file
+            raise ConfigError(f"--cases {text}: {exc} ({fields[0]} at {where})") from None
 
     def shown(self) -> dict:
         """What ``--show`` prints (as JSON, as 2.x does): the keys set by the YAML files
@@ -346,6 +372,19 @@ def check_yaml_grid(cfg, merged: MergedConfig):
         check_grid(cfg)
     except GridError as exc:
         raise problems_error(merged, exc.problems) from None
+
+
+def check_yaml_sweep(cfg, merged: MergedConfig):
+    """The sweeps of the configuration (fields typed Sweep) are checked when the file is
+    read: parameters must name fields, values must fit them; each problem is reported
+    with its file and line."""
+    for field in sweep_fields(cfg):
+        if not isinstance(getattr(cfg, field), SweepPlan):
+            continue
+        try:
+            check_sweep(cfg, field)
+        except SweepError as exc:
+            raise problems_error(merged, exc.problems) from None
 
 
 def git_changes(path: Path) -> List[str]:
