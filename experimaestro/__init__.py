@@ -86,6 +86,7 @@ _LAZY = {
     "progress": "experimaestro.progress",
     "tqdm": "experimaestro.progress",
     "log_metric": "experimaestro.metrics",
+    "Results": "experimaestro.index.results",
     "log_artifact": "experimaestro.metrics",
     # scheduler
     "Job": "experimaestro.scheduler.jobs",

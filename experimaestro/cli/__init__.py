@@ -70,7 +70,8 @@ def _register():
     """Commands defined in other modules of this package."""
     import importlib
 
-    for name in ("launchers", "launchersfile", "experiments", "jobs", "workspaces", "actions"):
+    for name in ("launchers", "launchersfile", "experiments", "jobs", "workspaces", "workspace",
+                 "results", "actions"):
         try:
             module = importlib.import_module(f"experimaestro.cli.{name}")
         except ModuleNotFoundError as exc:

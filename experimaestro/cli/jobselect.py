@@ -67,7 +67,10 @@ class Selection:
         return all(p(job) for p in self.predicates)
 
     def jobs(self):
-        return [job for job in self.index.jobs() if self.matches(job)]
+        jobs = self.index.jobs()
+        if any(getattr(p, "details", False) for p in self.predicates):
+            self.index.index.load_details(jobs)  # (at once, not one query per job)
+        return [job for job in jobs if self.matches(job)]
 
 
 def _any_state(states) -> Optional[Predicate]:

@@ -19,6 +19,7 @@ from experimaestro.launchers import LaunchError
 from experimaestro.launchers.handles import handle_for
 from experimaestro.tokens import TokenDependency, acquire_all, release_all
 
+from .indexing import IndexUpdates
 from .jobs import Job, JobState
 from .workspace import RunMode, TransientMode
 
@@ -47,6 +48,7 @@ class Scheduler:
         from .display import StatusDisplay
 
         self.display = StatusDisplay(self)
+        self.index_updates = IndexUpdates(xp.workspace.path)
 
     @property
     def default_launcher(self):
@@ -78,9 +80,11 @@ class Scheduler:
     def start(self):
         self.thread.start()
         self.display.start()
+        self.index_updates.start()
 
     def stop(self):
         self.display.stop()
+        self.index_updates.stop()
         if self.loop.is_running():
             launchers = {id(j.launcher): j.launcher for j in self.jobs if j.launcher}
             launchers[id(self.default_launcher)] = self.default_launcher
@@ -222,6 +226,7 @@ class Scheduler:
         if future is not None and not future.done():
             future.set_result(state)
         self.display.job_changed(job)
+        self.index_updates.changed(job)
         with self._cv:
             self._unfinished -= 1
             self._cv.notify_all()
@@ -378,6 +383,7 @@ class Scheduler:
                     return JobState.ERROR, FailureReason.FAILED.value, message
                 job.run.process = process
                 job.folder.write_pid(process.pid_record())
+                self.index_updates.changed(job)
             finally:
                 lock.release()
             code = await process.wait()
