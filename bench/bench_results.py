@@ -39,6 +39,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -245,6 +246,7 @@ def main():
     rows = []
     for side in sides:
         rows += bench_side(side, workdir, args.repeat)
+        shutil.rmtree(side.cwd, ignore_errors=True)
     text = table(rows, expected, versions)
     if generated is not None:
         text += f"\n- workspace of {args.jobs} jobs generated in {generated:.1f}s"
