@@ -64,6 +64,20 @@ class Bench:
 
 LOWER, HIGHER, INFO = False, True, None
 
+#: bench_results.py's keys: "<command> [<filter>] <index: no, build, yes>", then _s or _jobs
+RESULTS_METRICS = {
+    "generate_s": INFO,
+    "jobs_list_all_no_s": LOWER, "jobs_list_all_no_jobs": INFO,
+    "jobs_list_failed_no_s": LOWER, "jobs_list_failed_no_jobs": INFO,
+    "jobs_list_model_no_s": LOWER, "jobs_list_model_no_jobs": INFO,
+    "jobs_list_model_dataset_no_s": LOWER, "jobs_list_model_dataset_no_jobs": INFO,
+    "jobs_list_model_dataset_no_e_no_s": LOWER, "jobs_list_model_dataset_no_e_no_jobs": INFO,
+    "workspace_reindex_from_nothing_build_s": LOWER,
+    "jobs_list_model_dataset_yes_s": LOWER, "jobs_list_model_dataset_yes_jobs": INFO,
+    "results_model_dataset_yes_s": LOWER, "results_model_dataset_yes_jobs": INFO,
+    "results_model_dataset_no_s": LOWER, "results_model_dataset_no_jobs": INFO,
+}
+
 BENCHES = [
     Bench("import", "bench_import.py", {"import_ms": LOWER, "pass_ms": INFO}),
     Bench("identifiers", "bench_identifiers.py", {"configs_per_s": HIGHER}, rounds=5),
@@ -77,6 +91,14 @@ BENCHES = [
           {"seconds": LOWER, "rerun_jobs": INFO, "peak_rss_mb": LOWER},
           ["--n", "10000"], workdir=True, timeout=3600),
     Bench("chain-20", "bench_chain.py", {"per_step_ms": LOWER}, ["--n", "20"], workdir=True),
+    # Listing a workspace of N finished jobs (written by make_workspace.py in the
+    # temporary folder, about 1 min per 100,000 jobs): `jobs list`, and the workspace
+    # index and `results` when the side has them; bench_results.py alone runs the sides
+    # on one workspace (see bench/README.md)
+    Bench("results-10000", "bench_results.py", RESULTS_METRICS, ["--jobs", "10000"],
+          workdir=True, timeout=3600, optional=True),
+    Bench("results-100000", "bench_results.py", RESULTS_METRICS, ["--jobs", "100000"],
+          workdir=True, timeout=7200, optional=True),
     Bench("slurm-1000", "bench_slurm.py",
           {"seconds": LOWER, "sbatch": INFO, "squeue": INFO, "sacct": INFO},
           ["--n", "1000"], workdir=True, timeout=7200, optional=True),
