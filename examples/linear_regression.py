@@ -3,7 +3,9 @@
     python examples/linear_regression.py WORKDIR
 
 Each (learning rate, epochs) pair is one Learn job; each learned model is evaluated by one
-Evaluate job that depends on it. Run it twice: the second run finds every job done.
+Evaluate job that depends on it, which records its test error with log_metric. The table
+at the end comes from Results, which reads the workspace (its index). Run it twice: the
+second run finds every job done.
 """
 
 import json
@@ -11,7 +13,8 @@ import random
 import sys
 from pathlib import Path
 
-from experimaestro import Config, Meta, Param, Task, experiment, field, tag, tqdm
+from experimaestro import (Config, Meta, Param, Results, Task, experiment, field, log_metric,
+                           tag, tqdm)
 
 
 class Dataset(Config):
@@ -82,24 +85,22 @@ class Evaluate(Task):
         m = self.model.load()
         points = self.data.points()
         mse = sum((m["a"] * x + m["b"] - y) ** 2 for x, y in points) / len(points)
-        Path("results.json").write_text(json.dumps({"mse": mse}))
+        log_metric("mse", mse)
 
 
 def main(workdir: str):
     train, test = Dataset.C(seed=1), Dataset.C(seed=2, size=100)
-    evaluations = []
-    with experiment(workdir, "linear-regression"):
+    with experiment(workdir, "linear-regression") as xp:
         for lr in (0.01, 0.1, 0.5):
             for epochs in (10, 100):
                 model = Learn.C(data=train, lr=tag(lr), epochs=tag(epochs)).submit()
-                evaluation = Evaluate.C(model=model, data=test)
-                evaluation.submit()
-                evaluations.append(evaluation)
+                Evaluate.C(model=model, data=test).submit()
+    # One row per evaluation of this experiment: its tags (inherited from the model it
+    # evaluates) beside the metric it recorded
+    results = Results(xp).filter(task=Evaluate, state="done")
     print(f"\n{'lr':>6} {'epochs':>7} {'test MSE':>10}")
-    for evaluation in evaluations:
-        tags = evaluation.tags()
-        mse = json.loads((evaluation.__xpm__.job.path / "results.json").read_text())["mse"]
-        print(f"{tags['lr']:>6} {tags['epochs']:>7} {mse:>10.4f}")
+    for row in sorted(results.to_records(), key=lambda r: (r["tag.lr"], r["tag.epochs"])):
+        print(f"{row['tag.lr']:>6} {row['tag.epochs']:>7} {row['metric.mse']:>10.4f}")
 
 
 if __name__ == "__main__":

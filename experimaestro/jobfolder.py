@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import NamedTuple, Optional
 
 __all__ = [
-    "DiskState", "FailureReason", "JobFolder", "JobLock", "marker_name", "read_state",
-    "write_atomic",
+    "DiskState", "FailureReason", "JobFolder", "JobLock", "marker_name", "read_records",
+    "read_started", "read_state", "write_atomic",
 ]
 
 
@@ -161,11 +161,7 @@ class JobFolder:
 
     def started_time(self) -> Optional[float]:
         """When the task last started, None if unknown (not started, or run by 2.x)."""
-        try:
-            with open(self.started) as f:
-                return float(f.read())
-        except (OSError, ValueError):
-            return None
+        return read_started(str(self.path))
 
     @property
     def metrics(self) -> Path:
@@ -204,19 +200,7 @@ class JobFolder:
     def records(self) -> list:
         """The records of metrics.jsonl, in order; a line that is not whole (the task was
         killed while writing it) or not JSON is left out."""
-        try:
-            data = self.metrics.read_bytes()
-        except FileNotFoundError:
-            return []
-        out = []
-        for line in data.split(b"\n")[:-1]:  # (the last piece has no newline: partial)
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(record, dict):
-                out.append(record)
-        return out
+        return read_records(str(self.path))
 
     # -- state -------------------------------------------------------------------------
 
@@ -281,6 +265,33 @@ class JobFolder:
 
     def __repr__(self):
         return f"JobFolder({self.path})"
+
+
+def read_records(jobpath: str) -> list:
+    """The records of a job folder's metrics.jsonl (see JobFolder.records)."""
+    try:
+        with open(os.path.join(jobpath, ".experimaestro", "metrics.jsonl"), "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        return []
+    out = []
+    for line in data.split(b"\n")[:-1]:  # (the last piece has no newline: partial)
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict):
+            out.append(record)
+    return out
+
+
+def read_started(jobpath: str) -> Optional[float]:
+    """When the task of a job folder last started (see JobFolder.write_started)."""
+    try:
+        with open(os.path.join(jobpath, ".experimaestro", "started")) as f:
+            return float(f.read())
+    except (OSError, ValueError):
+        return None
 
 
 def read_state(jobpath, name: str) -> DiskState:

@@ -11,7 +11,8 @@ import os
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
-from experimaestro.jobfolder import JobFolder, marker_name
+from experimaestro.jobfolder import (JobFolder, marker_name, read_records, read_started,
+                                      read_state)
 
 __all__ = ["JobRow", "read_job", "flatten_params", "last_metrics", "COLUMNS", "DETAILS",
            "LABELS"]
@@ -213,21 +214,23 @@ def read_job(workspace: Path, type_id: str, identifier: str,
              mtime_ns: Optional[int] = None) -> JobRow:
     """The row of a job, read from its folder (``mtime_ns``: the folder's modification
     time, taken by the caller *before* reading, so that a change while reading is seen
-    next time)."""
-    folder = JobFolder(workspace / "jobs" / type_id / identifier, marker_name(type_id))
-    disk = folder.state()
-    params_path = str(folder.params)
+    next time). Paths as strings: this runs for every job when an index is built."""
+    path = os.path.join(str(workspace), "jobs", type_id, identifier)
+    name = marker_name(type_id)
+    disk = read_state(path, name)
+    params_path = os.path.join(path, "params.json")
     submitted = _mtime(params_path)
     task, params = _read_params(params_path)
     ended = None
     if disk.state == "done":
-        ended = _mtime(str(folder.done)) or _mtime(str(folder.file("failed")))
+        # (2.x may have written a .failed holding 0 instead of a .done)
+        ended = _mtime(os.path.join(path, f"{name}.done")) \
+            or _mtime(os.path.join(path, f"{name}.failed"))
     elif disk.state == "failed":
-        ended = _mtime(str(folder.failed))
-    records = folder.records()
+        ended = _mtime(os.path.join(path, f"{name}.failed"))
     return JobRow(workspace, (type_id, identifier, mtime_ns, disk.state, disk.reason,
-                              disk.message, disk.pid, submitted, folder.started_time(),
-                              ended, task), details=(params, last_metrics(records)))
+                              disk.message, disk.pid, submitted, read_started(path),
+                              ended, task), details=(params, last_metrics(read_records(path))))
 
 
 def _mtime(path: str) -> Optional[float]:

@@ -32,6 +32,8 @@ INDEX_FILE = Path(".experimaestro") / "index.sqlite"
 RunStamp = Tuple[int, int, str]
 
 _KEY = ("workspace", "type_id", "identifier")
+#: asked for the details of more jobs than this, a store reads the whole table
+_SCAN_ABOVE = 5000
 _REF_COLUMNS = ("experiment", "run", "type_id", "identifier", "tags")
 
 
@@ -125,15 +127,19 @@ class Store(abc.ABC):
                                        " type_id = ? AND identifier = ?"), keys)
 
     def details(self, keys: List[Tuple[str, str]]) -> Dict[Tuple[str, str], tuple]:
-        """The DETAILS of these jobs (JSON), by key."""
+        """The DETAILS of these jobs (JSON), by key: one lookup by primary key each, or
+        one scan of the table when many are asked."""
+        columns = ", ".join(("type_id", "identifier") + DETAILS)
+        if len(keys) > _SCAN_ABOVE:
+            wanted = set(keys)
+            rows = self.query(self._sql(f"SELECT {columns} FROM details WHERE"
+                                        " workspace = ?"), (self.workspace_id,))
+            return {(t, i): tuple(d) for t, i, *d in rows if (t, i) in wanted}
+        sql = self._sql(f"SELECT {columns} FROM details WHERE workspace = ? AND type_id = ?"
+                        " AND identifier = ?")
         found = {}
-        for start in range(0, len(keys), 400):
-            chunk = keys[start:start + 400]
-            where = " OR ".join(["(type_id = ? AND identifier = ?)"] * len(chunk))
-            params = [self.workspace_id] + [v for key in chunk for v in key]
-            for t, i, *details in self.query(self._sql(
-                    f"SELECT type_id, identifier, {', '.join(DETAILS)} FROM details"
-                    f" WHERE workspace = ? AND ({where})"), tuple(params)):
+        for key in keys:
+            for t, i, *details in self.query(sql, (self.workspace_id, *key)):
                 found[(t, i)] = tuple(details)
         return found
 
