@@ -2,9 +2,25 @@
 errors point at a line: experiment files and settings.yaml."""
 
 from pathlib import Path
-from typing import Any, Callable, Tuple
+from typing import Any, Callable, Optional, Tuple, Union
 
-__all__ = ["load_yaml_node", "format_key_path"]
+__all__ = ["load_yaml_node", "format_key_path", "yaml_number"]
+
+
+def yaml_number(value) -> Optional[Union[int, float]]:
+    """A number, or the number a string writes (YAML 1.1 reads ``1e-4`` as a string);
+    None for anything else (booleans included)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str):
+        for kind in (int, float):
+            try:
+                return kind(value)
+            except ValueError:
+                pass
+    return None
 
 
 def format_key_path(path) -> str:

@@ -14,6 +14,8 @@ from typing import Any, Callable, List, Optional, Tuple, TypeVar, Union
 import attrs
 
 from .schema import InvalidValue, convert
+from experimaestro.yamlnodes import yaml_number
+
 from .yamlfiles import KeyPath
 
 __all__ = ["GenericParams", "GridSearch", "GridError", "SPEC_KEYS", "is_grid_search",
@@ -169,7 +171,7 @@ def _range_arguments(args, key: str) -> Tuple[int, ...]:
 def _mult_arguments(args, key: str) -> Tuple[Any, int, Any]:
     if not isinstance(args, (list, tuple)) or len(args) != 3:
         raise GridError([((key,), f"expected {_MULT_FORM}, got {args!r}")])
-    start, count, multiplier = _number(args[0]), _count(args[1]), _number(args[2])
+    start, count, multiplier = yaml_number(args[0]), _count(args[1]), yaml_number(args[2])
     problems = [((key, index), f"{name}: expected {what}, got {args[index]!r}")
                 for index, name, what, parsed in (
                     (0, "start", "a number", start),
@@ -180,23 +182,8 @@ def _mult_arguments(args, key: str) -> Tuple[Any, int, Any]:
     return start, count, multiplier
 
 
-def _number(value) -> Optional[Union[int, float]]:
-    """A number, or the number a string writes (YAML 1.1 reads ``1e-4`` as a string)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return value
-    if isinstance(value, str):
-        for kind in (int, float):
-            try:
-                return kind(value)
-            except ValueError:
-                pass
-    return None
-
-
 def _count(value) -> Optional[int]:
-    number = _number(value)
+    number = yaml_number(value)
     if number is None or number < 0 or number != int(number):
         return None
     return int(number)

@@ -15,6 +15,8 @@ Problems are reported all at once, each with its key path.
 import difflib
 from typing import Any, Callable, Dict, List, Tuple
 
+from experimaestro.yamlnodes import yaml_number
+
 from .distributions import DISTRIBUTIONS
 from .errors import KeyPath, SweepError
 from .leaves import Fixed, Grid, Sample
@@ -144,13 +146,8 @@ def _distribution(data, where: KeyPath, problems) -> Any:
 def _number(value):
     """A number written as a string (YAML 1.1 reads ``1e-4`` as one) read as a number;
     anything else as it is."""
-    if isinstance(value, str):
-        for kind in (int, float):
-            try:
-                return kind(value)
-            except ValueError:
-                pass
-    return value
+    number = yaml_number(value)
+    return value if number is None else number
 
 
 def _combination(cls):
