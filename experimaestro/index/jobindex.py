@@ -115,7 +115,8 @@ class JobIndex:
     # -- jobs ---------------------------------------------------------------------------
 
     def _fresh_jobs(self) -> Tuple[Dict[Key, JobRow], Set[Key]]:
-        """The rows of every job folder, and the keys of those read for the first time.
+        """The rows of every job folder, and the keys of those not labelled yet (read for
+        the first time, or written by a driver).
 
         A type folder (jobs/<type id>) is listed again only when its modification time
         changed (a job folder was added or removed); a job that may run, or has not run,
@@ -144,7 +145,9 @@ class JobIndex:
                 values = known.get(identifier)
                 row, read = self._fresh_row(type_id, identifier, values, mtime, now)
                 rows[row.key] = row
-                if values is None:
+                if values is None or values[len(COLUMNS)] is None:
+                    # read for the first time, or put in the index by a driver (which
+                    # does not read the runs): its tags and experiments come from the runs
                     new.add(row.key)
                 if read:
                     changed.append(row)
