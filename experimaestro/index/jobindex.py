@@ -31,6 +31,9 @@ Key = Tuple[str, str]
 #: same tick of the file system's clock: it is read again next time
 _RECENT_NS = 2_000_000_000
 
+#: where the labels (tags, experiments) start in a stored row (None: not labelled yet)
+_LABELS = len(COLUMNS)
+
 #: the states read from the folder again when it changed (or, running, always)
 _MAY_CHANGE = ("running", "none")
 
@@ -115,7 +118,8 @@ class JobIndex:
     # -- jobs ---------------------------------------------------------------------------
 
     def _fresh_jobs(self) -> Tuple[Dict[Key, JobRow], Set[Key]]:
-        """The rows of every job folder, and the keys of those read for the first time.
+        """The rows of every job folder, and the keys of those not labelled yet (read for
+        the first time, or written by a driver).
 
         A type folder (jobs/<type id>) is listed again only when its modification time
         changed (a job folder was added or removed); a job that may run, or has not run,
@@ -143,13 +147,16 @@ class JobIndex:
             workspace, loader = self.workspace, self._details
             for identifier in present:
                 values = known.get(identifier)
-                if values is not None and values[3] not in _MAY_CHANGE:
+                if values is not None and values[3] not in _MAY_CHANGE \
+                        and values[_LABELS] is not None:
                     # (the common case, inlined: 100,000 of them take ~0.1 s)
                     rows[(type_id, identifier)] = JobRow(workspace, values, loader)
                     continue
                 row, read = self._fresh_row(type_id, identifier, values, now)
                 rows[(type_id, identifier)] = row
-                if values is None:
+                if values is None or values[_LABELS] is None:
+                    # read for the first time, or put in the index by a driver (which
+                    # does not read the runs): its tags and experiments come from the runs
                     new.add(row.key)
                 if read:
                     changed.append(row)

@@ -107,8 +107,9 @@ class JobRow:
 
     @experiments.setter
     def experiments(self, value):
-        """A set of names, or the stored JSON list."""
-        self._experiments = value if isinstance(value, str) else set(value)
+        """A set of names, or the stored JSON list (None: not labelled yet, as a row a
+        driver wrote before any reading of the runs)."""
+        self._experiments = value if value is None or isinstance(value, str) else set(value)
 
     @property
     def metrics(self) -> Dict[str, Any]:

@@ -271,17 +271,25 @@ class SQLiteStore(Store):
             raise
         return db
 
-    def _create(self, db: sqlite3.Connection):
-        version = None
+    @staticmethod
+    def _version(db: sqlite3.Connection) -> Optional[str]:
         try:
             rows = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchall()
-            version = rows[0][0] if rows else None
         except sqlite3.OperationalError:
-            pass  # a new file: no table yet
+            return None  # a new file: no table yet
+        return rows[0][0] if rows else None
+
+    def _create(self, db: sqlite3.Connection):
+        version = self._version(db)
         if version == SCHEMA_VERSION:
             return
         db.execute("BEGIN IMMEDIATE")
         try:
+            if version is None and self._version(db) == SCHEMA_VERSION:
+                # another process created the tables meanwhile (two drivers starting on
+                # a new workspace): keep them, and what it already wrote
+                db.execute("COMMIT")
+                return
             for table in (*TABLES, "meta"):
                 db.execute(f"DROP TABLE IF EXISTS {table}")
             for statement in SQLITE_TABLES:

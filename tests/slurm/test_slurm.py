@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from experimaestro import FailedExperiment, experiment
+from experimaestro import FailedExperiment, Results, experiment
 from experimaestro.launchers.direct import DirectLauncher
 from experimaestro.launchers.slurm import SlurmLauncher, SlurmOptions
 from xpm_fixtures.tasks import (Add, Checkpointed, Evaluate, Fail, Metrics, Train, Validation,
@@ -333,3 +333,11 @@ def test_metrics_of_a_slurm_job(tmp_path, slurm_bin):
     assert [(r["step"], r["value"]) for r in records if r.get("metric") == "loss"] == \
         [(0, 1.0), (1, 0.5)]
     assert any(r.get("artifact") == "model" for r in records)
+    # Results shows the job, done, with the last value of each metric
+    [row] = Results(tmp_path).filter(task=Metrics).rows()
+    assert (row.identifier, row.state) == (task.__xpm__.job.identifier, "done")
+    assert len(slurm_bin.calls("sbatch")) == 1  # (it ran on Slurm)
+    assert row.metrics == {"loss": 0.5, "accuracy": 0.9}
+    assert row.submitted <= row.started <= row.ended
+    assert [(s["step"], s["value"]) for s in Results(tmp_path).series("loss")] == \
+        [(0, 1.0), (1, 0.5)]

@@ -438,3 +438,64 @@ class Metrics(Task):
                 Path("started.txt").write_text(str(os.getpid()))
             epoch += 1
         log_metric("accuracy", 0.9)
+
+
+# -- results (tests/index/) ---------------------------------------------------------
+
+
+class MLP(Config):
+    hidden: Param[int]
+
+
+class Fit(Task):
+    """Trains nothing: records a `loss` per step, a `val` metric whose highest step is
+    not the last recorded, and an `accuracy` computed from its parameters; with
+    `diverge`, records its first loss then fails; fails at once while the file `fail_if`
+    exists."""
+
+    lr: Param[float]
+    model: Param[MLP]
+    steps: Param[int] = 3
+    diverge: Param[bool] = False
+    fail_if: Meta[Optional[Path]] = None
+
+    def execute(self):
+        from experimaestro import log_metric
+
+        if self.fail_if is not None and Path(self.fail_if).exists():
+            raise RuntimeError(f"{self.fail_if} exists")
+        for step in range(self.steps):
+            log_metric("loss", round(self.lr * 10 / (step + 1), 6), step=step)
+            if self.diverge:
+                raise FloatingPointError("the loss diverged")
+        log_metric("val", 0.5, step=10)
+        log_metric("val", 0.25, step=5)  # (a lower step recorded later)
+        log_metric("accuracy", round(1 - self.lr - (0.1 if self.model.hidden < 64 else 0), 6))
+
+
+class Gated(Task):
+    """Records `loss` = its step at each of `steps` steps; before step i > 0, waits until
+    the file `gate` holds a number >= i (at most 120 s); then records `final`."""
+
+    steps: Param[int]
+    gate: Meta[Path]
+
+    def execute(self):
+        from experimaestro import log_metric
+
+        for step in range(self.steps):
+            if step:
+                deadline = time.time() + 120
+                while not _gate_open(self.gate, step):
+                    if time.time() > deadline:
+                        raise TimeoutError(f"the gate did not open for step {step}")
+                    time.sleep(0.02)
+            log_metric("loss", float(step), step=step)
+        log_metric("final", 1)
+
+
+def _gate_open(gate: Path, step: int) -> bool:
+    try:
+        return int(Path(gate).read_text() or 0) >= step
+    except (OSError, ValueError):
+        return False
