@@ -46,7 +46,8 @@ def record_of(row: JobRow) -> Dict[str, Any]:
 
 class Results:
     """The jobs of a workspace (a folder, or a running ``experiment``: the jobs of that
-    experiment), narrowed by ``filter()``; each filter returns new Results."""
+    experiment), narrowed by ``filter()``; each filter returns new Results. Use it in a
+    ``with`` block, or call ``close()``, to close the index at once."""
 
     def __init__(self, workdir, *, _rows: Optional[List[JobRow]] = None,
                  _index: Optional[JobIndex] = None):
@@ -189,7 +190,7 @@ class Results:
         return out.getvalue() if out is not None else None
 
     def to_dataframe(self, columns: Optional[Sequence[str]] = None):
-        """A pandas DataFrame, one row per job (times as datetimes, duration as
+        """A pandas DataFrame, one row per job (times as datetimes in UTC, duration as
         seconds); needs pandas: ``pip install experimaestro[results]``."""
         try:
             import pandas  # (optional, and heavy: only when asked for a DataFrame)
@@ -200,8 +201,19 @@ class Results:
         frame = pandas.DataFrame.from_records(self.to_records(names), columns=names)
         for name in _TIMES:
             if name in frame:
-                frame[name] = pandas.to_datetime(frame[name], unit="s")
+                frame[name] = pandas.to_datetime(frame[name], unit="s", utc=True)
         return frame
+
+    def close(self):
+        """Close the connection to the index (Results narrowed from this one share it);
+        the rows already read stay usable, their details too once loaded."""
+        self._index.close()
+
+    def __enter__(self) -> "Results":
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
     def __repr__(self):
         return f"Results({self.workdir}, {len(self._rows)} jobs)"

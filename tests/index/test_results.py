@@ -264,6 +264,12 @@ def test_dataframe(shared):
     assert row["metric.accuracy"] == 0.9 and row["param.model.hidden"] == 64
     assert row["started"] <= row["ended"]
     assert abs((row["ended"] - row["started"]).total_seconds() - row["duration"]) < 1e-3
+    # in UTC: the same instant as the job's time (seconds since the epoch)
+    assert str(frame["ended"].dt.tz) == "UTC"
+    with Results(ws) as results:  # (closes its index at the end of the block)
+        ended = results.filter(task=Fit).to_records(["id", "ended"])
+    [ended] = [r["ended"] for r in ended if r["id"] == row.name]
+    assert abs(row["ended"].timestamp() - ended) < 1e-3
     assert pandas.isna(frame.loc[jobs["diverged"].identifier, "metric.accuracy"])
     # columns
     small = Results(ws).filter(task=Fit).to_dataframe(columns=["id", "metric.*"])
