@@ -64,12 +64,18 @@ class Selection:
             key = (job.type_id, job.identifier)
             if not any(key in self.index.current_jobs(xp) for xp in self.experiments):
                 return False
-        return all(p(job) for p in self.predicates)
+        for predicate in self.predicates:
+            if not predicate(job):
+                return False
+        return True
 
     def jobs(self):
         jobs = self.index.jobs()
         if any(getattr(p, "details", False) for p in self.predicates):
             self.index.index.load_details(jobs)  # (at once, not one query per job)
+        if not self.experiments and len(self.predicates) == 1:
+            predicate = getattr(self.predicates[0], "predicate", self.predicates[0])
+            return [job for job in jobs if predicate(job)]  # (the common case, direct)
         return [job for job in jobs if self.matches(job)]
 
 

@@ -10,6 +10,7 @@ them is the expected value; the filter's operators (``=``, ``in``, ``~``...) are
 on that.
 """
 
+import functools
 import re
 from typing import Callable, List, Optional
 
@@ -32,6 +33,7 @@ class UnknownField(ValueError):
     """A ``@name`` field that does not exist (only 2.x's two are known)."""
 
 
+@functools.lru_cache(maxsize=256)  # (filters compare each job with the same few names)
 def canonical_state(name: str) -> Optional[str]:
     """Our name for a state given by the user (any case, 2.x's names too); None when
     there is no such state."""
@@ -56,7 +58,11 @@ class Field:
         self.details = details
 
     def equals(self, job, expected: str) -> bool:
-        return any(self.same(actual, expected) for actual in self.read(job))
+        same = self.same
+        for actual in self.read(job):  # (a loop: this runs for every job of a listing)
+            if same(actual, expected):
+                return True
+        return False
 
     def compares(self, job, compare: Callable[[float, float], bool], number: float) -> bool:
         """A value compares with ``number`` (``<``, ``>=``...): values that are not numbers
