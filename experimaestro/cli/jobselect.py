@@ -19,7 +19,7 @@ def filter_options(fn):
         click.option("--experiment", "-e", "experiments", multiple=True, metavar="NAME",
                      help="Only the jobs of the latest run of this experiment (repeatable)"),
         click.option("--state", "states", multiple=True, metavar="STATE",
-                     help="Only jobs in this state: done, failed, running, pending, or a"
+                     help="Only jobs in this state: done, failed, running, queued, pending, or a"
                           " failure reason such as cancelled (repeatable)"),
         click.option("--type", "types", multiple=True, metavar="TYPE",
                      help="Only jobs of this task type (its id, or its last part;"
