@@ -76,9 +76,9 @@ class JobIndex:
         """Every job of the workspace, with its tags and experiments, after bringing the
         index up to date (see the module's documentation)."""
         rows, new = self._fresh_jobs()
-        affected = self._refresh_runs()
-        if new or affected:
-            self._label(rows, affected | new)
+        labelled = self._refresh_runs(rows)
+        if new - labelled:
+            self._label(new - labelled, rows)
         return rows
 
     def refs(self) -> List[tuple]:
@@ -215,9 +215,9 @@ class JobIndex:
 
     # -- runs ----------------------------------------------------------------------------
 
-    def _label(self, rows: Dict[Key, JobRow], keys: Set[Key]):
+    def _label(self, keys: Set[Key], rows: Optional[Dict[Key, JobRow]]):
         """Set the tags (latest run wins) and experiments of the jobs ``keys`` from the
-        runs, in the rows and in the index."""
+        runs, in the index and in the ``rows`` (when given)."""
         ranked = sorted(self.store.refs(), key=lambda r: (r[0], run_key(r[1])))
         tags: Dict[Key, str] = {}
         experiments: Dict[Key, Set[str]] = {}
@@ -229,17 +229,19 @@ class JobIndex:
                     tags[key] = tags_json
         labels = []
         for key in keys:
-            row = rows.get(key)
-            if row is None:
-                continue
+            row = None if rows is None else rows.get(key)
+            if rows is not None and row is None:
+                continue  # (no such job folder)
             tags_json = tags.get(key, "{}")
             xps_json = json.dumps(sorted(experiments.get(key, ())))
-            row.tags, row.experiments = tags_json, xps_json
+            if row is not None:
+                row.tags, row.experiments = tags_json, xps_json
             labels.append((tags_json, xps_json, *key))
         self._write(lambda: self.store.set_labels(labels))
 
-    def _refresh_runs(self) -> Set[Key]:
-        """Bring the runs up to date; the keys of the jobs whose runs changed."""
+    def _refresh_runs(self, rows: Optional[Dict[Key, JobRow]] = None) -> Set[Key]:
+        """Bring the runs up to date, and the labels of the jobs whose runs changed (in
+        the index, and in ``rows`` when given); the keys of these jobs."""
         stored = self.store.runs()
         updates = []
         for xp, run, folder in _run_folders(self.workspace / "experiments"):
@@ -260,6 +262,8 @@ class JobIndex:
             self.store.drop_runs(stored)
 
         self._write(write)
+        if affected:
+            self._label(affected, rows)
         return affected
 
     def _read_run(self, xp: str, run: str, folder: Path, known: Optional[RunStamp],

@@ -290,3 +290,19 @@ def test_tags_after_experiments_list(tmp_path):
     assert (job["tags"], job["experiments"]) == ({"lr": 0.1, "hidden": 64}, ["tagged"])
     [row] = Results(ws).filter(experiment="tagged", tags={"lr": 0.1}).rows()
     assert row.identifier == task.__xpm__.job.identifier
+
+
+def test_a_second_experiment_after_experiments_list(tmp_path):
+    """A job of one experiment used again by another: after `experiments list` read the
+    new run first, listings still name both experiments and the new run's tags."""
+    ws = tmp_path / "ws"
+    with experiment(ws, "first"):
+        fit(0.1, 64).submit()
+    assert [j["experiments"] for j in jobs_json(ws, cwd=tmp_path)] == [["first"]]
+    with experiment(ws, "second"):
+        fit(0.1, 64).tag("round", 2).submit()
+    result = xpm("experiments", "list", "--workdir", ws, cwd=tmp_path)
+    assert result.returncode == 0 and "second" in result.stdout, out(result)
+    [job] = jobs_json(ws, cwd=tmp_path)
+    assert job["experiments"] == ["first", "second"]
+    assert job["tags"] == {"lr": 0.1, "hidden": 64, "round": 2}
