@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
-from .jobrow import COLUMNS, JobRow, read_job
+from .jobrow import COLUMNS, JobRow, read_details, read_job
 from .store import INDEX_FILE, RunStamp, SQLiteStore, Store
 
 __all__ = ["JobIndex", "open_store", "run_key"]
@@ -66,6 +66,8 @@ class JobIndex:
     def __init__(self, workspace: Path, store: Optional[Store] = None):
         self.workspace = Path(workspace).absolute()
         self.store = store if store is not None else open_store(self.workspace)
+        #: read the details of the folders read (else: when asked for, see _details)
+        self._full = False
 
     def close(self):
         self.store.close()
@@ -95,10 +97,15 @@ class JobIndex:
         return [tuple(key) for key in self.store.run_refs(experiment, run)]
 
     def rebuild(self) -> int:
-        """Forget the index and read every folder again; the number of jobs."""
+        """Forget the index and read every folder again, parameters and metrics included
+        (a listing reads these only when asked for); the number of jobs."""
         with self.store.transaction():
             self.store.clear()
-        return len(self.rows())
+        self._full = True
+        try:
+            return len(self.rows())
+        finally:
+            self._full = False
 
     def update(self, keys: Iterable[Key]):
         """Read these job folders now (a driver, after their state changed)."""
@@ -110,7 +117,7 @@ class JobIndex:
                 mtime = os.stat(path).st_mtime_ns
             except OSError:
                 continue
-            rows.append(self._read(type_id, identifier, mtime, now))
+            rows.append(self._read(type_id, identifier, mtime, now, details=True))
         if rows:
             with self.store.transaction():
                 self.store.put_jobs((row.values(), row.details()) for row in rows)
@@ -163,8 +170,8 @@ class JobIndex:
         for type_id, known in stored.items():  # type folders gone
             gone.extend((type_id, i) for i in known)
         if changed or gone or folders or known_folders:
-            self._write(lambda: (self.store.put_jobs((row.values(), row.details())
-                                                     for row in changed),
+            self._write(lambda: (self.store.put_jobs(
+                (row.values(), row.details() if row.has_details else None) for row in changed),
                                  self.store.drop_jobs(gone), self.store.put_folders(folders),
                                  self.store.drop_folders(known_folders)))
         return rows, new
@@ -188,18 +195,35 @@ class JobIndex:
         return JobRow(self.workspace, values, self._details)
 
     def _details(self, row: JobRow) -> tuple:
-        return self.store.details([row.key]).get(row.key, (None, None))
+        """The details of a row, when first used (JobRow calls it)."""
+        return self._details_of([row])[row.key]
 
     def load_details(self, rows: Iterable[JobRow]):
-        """Read the parameters and metrics of many rows at once (rather than one query
+        """Read the task, parameters and metrics of many rows at once (rather than once
         per row when first used)."""
-        rows = [row for row in rows if row._loader is not None]
-        found = self.store.details([row.key for row in rows])
+        rows = [row for row in rows if not row.has_details]
+        found = self._details_of(rows)
         for row in rows:
-            row.set_details(*found.get(row.key, (None, None)))
+            row.set_details(*found[row.key])
 
-    def _read(self, type_id: str, identifier: str, mtime: int, now: int) -> JobRow:
-        row = read_job(self.workspace, type_id, identifier, mtime)
+    def _details_of(self, rows: List[JobRow]) -> Dict[Key, tuple]:
+        """The details of these rows: from the index (one query, not one per row), from
+        the folders for those it does not hold (then kept in the index)."""
+        found = self.store.details([row.key for row in rows])
+        missing = []
+        for row in rows:
+            if row.key not in found:
+                task, params, metrics = read_details(str(row.path))
+                found[row.key] = details = (task, json.dumps(params), json.dumps(metrics))
+                missing.append((row.key, details))
+        if missing:
+            self._write(lambda: self.store.put_details(missing))
+        return found
+
+    def _read(self, type_id: str, identifier: str, mtime: int, now: int,
+              details: bool = False) -> JobRow:
+        row = read_job(self.workspace, type_id, identifier, mtime,
+                       details=True if details or self._full else self._details)
         if now - mtime < _RECENT_NS:
             row.mtime_ns = 0  # may change again within the clock's tick: read next time
         return row

@@ -19,10 +19,11 @@ __all__ = ["JobRow", "read_job", "flatten_params", "last_metrics", "COLUMNS", "D
 
 #: the columns read from the job folder, as stored (pid as JSON)
 COLUMNS = ("type_id", "identifier", "mtime_ns", "state", "reason", "message", "pid",
-           "submitted", "started", "ended", "task")
-#: the larger columns read from the job folder, kept apart (listing jobs does not read
-#: them): the parameters and the last value of each metric (JSON)
-DETAILS = ("params", "metrics")
+           "submitted", "started", "ended")
+#: what is read from params.json and metrics.jsonl, kept apart and read only when needed
+#: (listing jobs does not): the task class, its parameters and the last value of each
+#: metric (JSON)
+DETAILS = ("task", "params", "metrics")
 #: the columns read from the runs that use the job: its tags (those of the latest run)
 #: and the experiments it is in (JSON)
 LABELS = ("tags", "experiments")
@@ -38,7 +39,7 @@ class JobRow:
     each), ``tags`` and ``experiments`` (from the runs)."""
 
     __slots__ = ("workspace", "type_id", "identifier", "mtime_ns", "state", "reason",
-                 "message", "pid", "submitted", "started", "ended", "task", "_params",
+                 "message", "pid", "submitted", "started", "ended", "_task", "_params",
                  "_metrics", "_tags", "_experiments", "_loader")
 
     def __init__(self, workspace: Path, values: tuple, details=None):
@@ -47,34 +48,45 @@ class JobRow:
         needed)."""
         self.workspace = workspace
         (self.type_id, self.identifier, self.mtime_ns, self.state, self.reason,
-         self.message, pid, self.submitted, self.started, self.ended, self.task,
+         self.message, pid, self.submitted, self.started, self.ended,
          self._tags, self._experiments) = values if len(values) == _STORED else (*values, None, None)
         self.pid = json.loads(pid) if pid.__class__ is str else pid
         if callable(details):
-            self._loader, self._params, self._metrics = details, None, None
+            self._loader, self._task, self._params, self._metrics = details, None, None, None
         else:
             self._loader = None
-            self._params, self._metrics = details or (None, None)
+            self._task, self._params, self._metrics = details or (None, None, None)
 
     def values(self) -> tuple:
         """The row as stored (see COLUMNS)."""
         return (self.type_id, self.identifier, self.mtime_ns, self.state, self.reason,
                 self.message, None if self.pid is None else json.dumps(self.pid),
-                self.submitted, self.started, self.ended, self.task)
+                self.submitted, self.started, self.ended)
+
+    @property
+    def has_details(self) -> bool:
+        """The DETAILS are here (read, or given), not still to be asked for."""
+        return self._loader is None
 
     def details(self) -> tuple:
         """The DETAILS as stored (JSON)."""
         self._load()
-        return _as_text(self._params), _as_text(self._metrics)
+        return self._task, _as_text(self._params), _as_text(self._metrics)
 
-    def set_details(self, params, metrics):
+    def set_details(self, task, params, metrics):
         self._loader = None
-        self._params, self._metrics = params, metrics
+        self._task, self._params, self._metrics = task, params, metrics
 
     def _load(self):
         if self._loader is not None:
             loader, self._loader = self._loader, None
-            self._params, self._metrics = loader(self)
+            self._task, self._params, self._metrics = loader(self)
+
+    @property
+    def task(self) -> Optional[str]:
+        """The task's class (module.QualName), from params.json."""
+        self._load()
+        return self._task
 
     @property
     def key(self) -> Tuple[str, str]:
@@ -212,16 +224,15 @@ def _as_text(value) -> Optional[str]:
 
 
 def read_job(workspace: Path, type_id: str, identifier: str,
-             mtime_ns: Optional[int] = None) -> JobRow:
+             mtime_ns: Optional[int] = None, details=True) -> JobRow:
     """The row of a job, read from its folder (``mtime_ns``: the folder's modification
     time, taken by the caller *before* reading, so that a change while reading is seen
-    next time). Paths as strings: this runs for every job when an index is built."""
+    next time). ``details``: read them too (True), or a function that will (see JobRow).
+    Paths as strings: this runs for every job when an index is built."""
     path = os.path.join(str(workspace), "jobs", type_id, identifier)
     name = marker_name(type_id)
     disk = read_state(path, name)
-    params_path = os.path.join(path, "params.json")
-    submitted = _mtime(params_path)
-    task, params = _read_params(params_path)
+    submitted = _mtime(os.path.join(path, "params.json"))
     ended = None
     if disk.state == "done":
         # (2.x may have written a .failed holding 0 instead of a .done)
@@ -230,8 +241,15 @@ def read_job(workspace: Path, type_id: str, identifier: str,
     elif disk.state == "failed":
         ended = _mtime(os.path.join(path, f"{name}.failed"))
     return JobRow(workspace, (type_id, identifier, mtime_ns, disk.state, disk.reason,
-                              disk.message, disk.pid, submitted, read_started(path),
-                              ended, task), details=(params, last_metrics(read_records(path))))
+                              disk.message, disk.pid, submitted, read_started(path), ended),
+                  details=read_details(path) if details is True else details)
+
+
+def read_details(path: str) -> tuple:
+    """The DETAILS of the job folder at ``path``: the task class, its flattened
+    parameters, the last value of each metric."""
+    task, params = _read_params(os.path.join(path, "params.json"))
+    return task, params, last_metrics(read_records(path))
 
 
 def _mtime(path: str) -> Optional[float]:

@@ -22,7 +22,7 @@ __all__ = ["Store", "SQLiteStore", "SCHEMA_VERSION", "RunStamp", "INDEX_FILE"]
 logger = logging.getLogger("xpm.index")
 
 #: bumped when the tables change: an index of another version is rebuilt
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 #: the SQLite index of a workspace, relative to it
 INDEX_FILE = Path(".experimaestro") / "index.sqlite"
@@ -105,12 +105,20 @@ class Store(abc.ABC):
         self.executemany(self._sql("DELETE FROM folders WHERE workspace = ? AND name = ?"),
                          [(self.workspace_id, name) for name in names])
 
-    def put_jobs(self, rows: Iterable[Tuple[tuple, tuple]]):
-        """Insert or update jobs: (COLUMNS, DETAILS) of each (their LABELS are kept)."""
+    def put_jobs(self, rows: Iterable[Tuple[tuple, Optional[tuple]]]):
+        """Insert or update jobs: (COLUMNS, DETAILS) of each, their DETAILS None when not
+        read (those stored before are then dropped: read again when needed); the LABELS
+        are kept."""
         rows = list(rows)
         self._upsert("jobs", COLUMNS, [values for values, _ in rows])
+        self.put_details([(values[:2], details) for values, details in rows
+                          if details is not None])
+        self._drop("details", [values[:2] for values, details in rows if details is None])
+
+    def put_details(self, rows: Iterable[Tuple[Tuple[str, str], tuple]]):
+        """Store (key, DETAILS) pairs."""
         self._upsert("details", COLUMNS[:2] + DETAILS,
-                     [values[:2] + tuple(details) for values, details in rows])
+                     [tuple(key) + tuple(details) for key, details in rows])
 
     def _upsert(self, table: str, columns: tuple, rows: List[tuple]):
         names = ("workspace",) + columns
@@ -121,10 +129,14 @@ class Store(abc.ABC):
             [(self.workspace_id,) + tuple(row) for row in rows])
 
     def drop_jobs(self, keys: Iterable[Tuple[str, str]]):
-        keys = [(self.workspace_id, t, i) for t, i in keys]
+        keys = list(keys)
         for table in ("jobs", "details"):
-            self.executemany(self._sql(f"DELETE FROM {table} WHERE workspace = ? AND"
-                                       " type_id = ? AND identifier = ?"), keys)
+            self._drop(table, keys)
+
+    def _drop(self, table: str, keys: List[Tuple[str, str]]):
+        self.executemany(self._sql(f"DELETE FROM {table} WHERE workspace = ? AND"
+                                   " type_id = ? AND identifier = ?"),
+                         [(self.workspace_id, t, i) for t, i in keys])
 
     def details(self, keys: List[Tuple[str, str]]) -> Dict[Tuple[str, str], tuple]:
         """The DETAILS of these jobs (JSON), by key: one lookup by primary key each, or
@@ -199,19 +211,19 @@ TABLES = ("jobs", "details", "folders", "runs", "refs")
 
 def _tables(text_type: str, int_type: str, real_type: str) -> List[str]:
     """The tables, in the column types of a database."""
-    job_columns = {"tags": text_type, "experiments": text_type, "params": text_type,
-                   "metrics": text_type, "type_id": text_type, "identifier": text_type, "mtime_ns": int_type,
+    job_columns = {"tags": text_type, "experiments": text_type, "type_id": text_type, "identifier": text_type, "mtime_ns": int_type,
                    "state": text_type, "reason": text_type, "message": text_type,
                    "pid": text_type, "submitted": real_type, "started": real_type,
-                   "ended": real_type, "task": text_type}
+                   "ended": real_type}
     jobs = ", ".join(f"{c} {job_columns[c]}" for c in COLUMNS + LABELS)
     return [
         f"CREATE TABLE IF NOT EXISTS meta (key {text_type} PRIMARY KEY, value {text_type})",
         f"CREATE TABLE IF NOT EXISTS jobs (workspace {text_type} NOT NULL, {jobs},"
         " PRIMARY KEY (workspace, type_id, identifier))",
         f"CREATE TABLE IF NOT EXISTS details (workspace {text_type} NOT NULL,"
-        f" type_id {text_type}, identifier {text_type}, params {text_type},"
-        f" metrics {text_type}, PRIMARY KEY (workspace, type_id, identifier))",
+        f" type_id {text_type}, identifier {text_type}, task {text_type},"
+        f" params {text_type}, metrics {text_type},"
+        " PRIMARY KEY (workspace, type_id, identifier))",
         f"CREATE TABLE IF NOT EXISTS folders (workspace {text_type} NOT NULL,"
         f" name {text_type}, mtime_ns {int_type}, PRIMARY KEY (workspace, name))",
         f"CREATE TABLE IF NOT EXISTS runs (workspace {text_type} NOT NULL,"

@@ -236,7 +236,7 @@ def test_the_driver_updates_the_index(tmp_path):
                 task.submit()
     assert index_file(ws).exists()
     with sqlite3.connect(index_file(ws)) as db:
-        rows = db.execute("SELECT j.identifier, j.state, j.reason, j.task, j.ended, d.metrics"
+        rows = db.execute("SELECT j.identifier, j.state, j.reason, d.task, j.ended, d.metrics"
                           " FROM jobs j JOIN details d USING (workspace, type_id, identifier)"
                           ).fetchall()
     by_id = {identifier: rest for identifier, *rest in rows}
@@ -306,3 +306,24 @@ def test_a_second_experiment_after_experiments_list(tmp_path):
     [job] = jobs_json(ws, cwd=tmp_path)
     assert job["experiments"] == ["first", "second"]
     assert job["tags"] == {"lr": 0.1, "hidden": 64, "round": 2}
+
+
+def test_a_listing_reads_parameters_and_metrics_only_when_asked(workspace, tmp_path):
+    """Without an index, `jobs list` reads the markers only; Results then reads the
+    parameters and metrics from the folders and keeps them; reindex reads everything."""
+    ws, _ = workspace
+
+    def details():
+        with sqlite3.connect(index_file(ws)) as db:
+            return db.execute("SELECT count(*) FROM details").fetchone()[0]
+
+    remove_index(ws)
+    listed = jobs_json(ws, cwd=tmp_path)
+    assert details() == 0
+    rows = Results(ws).rows()
+    assert len(rows) == len(listed) and details() == len(listed)
+    assert all(row.task for row in rows)  # (read from params.json)
+    remove_index(ws)
+    result = xpm("workspace", "reindex", "--workdir", ws, cwd=tmp_path)
+    assert result.returncode == 0, out(result)
+    assert details() == len(listed)
