@@ -8,6 +8,8 @@ from typing import Optional
 
 import click
 
+from . import indexcmd
+
 __all__ = ["register", "resolve_workspace", "WorkspaceNotFound"]
 
 
@@ -17,6 +19,7 @@ class WorkspaceNotFound(click.ClickException):
 
 def register(cli: click.Group):
     cli.add_command(workspaces)
+    cli.add_command(workspaces, name="workspace")  # (`experimaestro workspace index`)
 
 
 def resolve_workspace(workdir: Optional[str], workspace: Optional[str],
@@ -39,6 +42,9 @@ def resolve_workspace(workdir: Optional[str], workspace: Optional[str],
 @click.group()
 def workspaces():
     """Workspaces of the settings file ($XPM_CONFIG_DIR/settings.yaml)."""
+
+
+indexcmd.register(workspaces)
 
 
 @workspaces.command("list")
