@@ -6,6 +6,7 @@ import sys
 import click
 
 from experimaestro import __version__
+from experimaestro.index.errors import IndexConfigError, IndexUnavailable
 
 
 def _log_levels(ctx, param, value):
@@ -87,6 +88,10 @@ _register()
 def main():
     try:
         cli(obj={})
+    except (IndexConfigError, IndexUnavailable) as exc:
+        # The workspace index cannot be used (its message says where and how to fix it)
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
     except BrokenPipeError:
         # The reader of our output went away (`experimaestro jobs list | head`): end
         # quietly, with no message about the pipe when Python flushes stdout at exit

@@ -4,6 +4,7 @@ import time
 
 import click
 
+from . import indexcmd
 from .common import open_workspace, workspace_options
 
 __all__ = ["register"]
@@ -15,7 +16,10 @@ def register(cli: click.Group):
 
 @click.group()
 def workspace():
-    """One workspace: its index (reindex)."""
+    """One workspace: its index (index, reindex)."""
+
+
+indexcmd.register(workspace)
 
 
 @workspace.command("reindex")

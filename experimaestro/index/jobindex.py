@@ -34,6 +34,10 @@ _RECENT_NS = 2_000_000_000
 #: where the labels (tags, experiments) start in a stored row (None: not labelled yet)
 _LABELS = len(COLUMNS)
 
+#: how many times a reading starts again when another process cleared the index (a
+#: rebuild) while it was read
+_ATTEMPTS = 3
+
 #: the states read from the folder again when it changed (or, running, always)
 _MAY_CHANGE = ("running", "none")
 
@@ -68,6 +72,10 @@ class JobIndex:
         self.store = store if store is not None else open_store(self.workspace)
         #: read the details of the folders read (else: when asked for, see _details)
         self._full = False
+        #: whether we said that the index could not be written (said once)
+        self._warned = False
+        #: whether a write was left out: the index was cleared since it was read
+        self._cleared = False
 
     def close(self):
         self.store.close()
@@ -77,10 +85,21 @@ class JobIndex:
     def rows(self) -> Dict[Key, JobRow]:
         """Every job of the workspace, with its tags and experiments, after bringing the
         index up to date (see the module's documentation)."""
-        rows, new = self._fresh_jobs()
-        labelled = self._refresh_runs(rows)
-        if new - labelled:
-            self._label(new - labelled, rows)
+        for _ in range(_ATTEMPTS):
+            self._cleared = False
+            # (one state of the index: a rebuild by another process is seen whole or not)
+            with self.store.reading():
+                generation = self.store.generation()
+                stored, known_folders = self.store.jobs(), self.store.folders()
+                runs = self.store.runs()
+            rows, new = self._fresh_jobs(generation, stored, known_folders)
+            labelled = self._refresh_runs(generation, runs, rows)
+            if new - labelled:
+                self._label(new - labelled, rows)
+            if not self._cleared:
+                break
+            # Another process cleared the index meanwhile (a rebuild): what was read of
+            # it (the labels) may be missing; read it again, whole or empty
         return rows
 
     def refs(self) -> List[tuple]:
@@ -93,7 +112,9 @@ class JobIndex:
 
     def run_jobs(self, experiment: str, run: str) -> List[Key]:
         """(type id, identifier) of the jobs of one run folder."""
-        self._refresh_runs()
+        with self.store.reading():
+            generation, runs = self.store.generation(), self.store.runs()
+        self._refresh_runs(generation, runs)
         return [tuple(key) for key in self.store.run_refs(experiment, run)]
 
     def rebuild(self) -> int:
@@ -108,7 +129,8 @@ class JobIndex:
             self._full = False
 
     def update(self, keys: Iterable[Key]):
-        """Read these job folders now (a driver, after their state changed)."""
+        """Read these job folders now (a driver, after their state changed); when the
+        index cannot be written, a warning (once), never an error."""
         now = time.time_ns()
         rows = []
         for type_id, identifier in keys:
@@ -119,12 +141,13 @@ class JobIndex:
                 continue
             rows.append(self._read(type_id, identifier, mtime, now, details=True))
         if rows:
-            with self.store.transaction():
-                self.store.put_jobs((row.values(), row.details()) for row in rows)
+            self._write(lambda: self.store.put_jobs((row.values(), row.details())
+                                                    for row in rows))
 
     # -- jobs ---------------------------------------------------------------------------
 
-    def _fresh_jobs(self) -> Tuple[Dict[Key, JobRow], Set[Key]]:
+    def _fresh_jobs(self, generation: int, stored_rows: List[tuple],
+                    known_folders: Dict[str, int]) -> Tuple[Dict[Key, JobRow], Set[Key]]:
         """The rows of every job folder, and the keys of those not labelled yet (read for
         the first time, or written by a driver).
 
@@ -133,9 +156,8 @@ class JobIndex:
         is read again when its folder changed (a marker came or went) — running ones
         always (their metrics grow); ended jobs are taken from the index."""
         stored: Dict[str, Dict[str, tuple]] = {}
-        for values in self.store.jobs():
+        for values in stored_rows:
             stored.setdefault(values[0], {})[values[1]] = values
-        known_folders = self.store.folders()
         now = time.time_ns()
         rows: Dict[Key, JobRow] = {}
         changed: List[JobRow] = []
@@ -173,7 +195,7 @@ class JobIndex:
             self._write(lambda: (self.store.put_jobs(
                 (row.values(), row.details() if row.has_details else None) for row in changed),
                                  self.store.drop_jobs(gone), self.store.put_folders(folders),
-                                 self.store.drop_folders(known_folders)))
+                                 self.store.drop_folders(known_folders)), generation)
         return rows, new
 
     def _fresh_row(self, type_id: str, identifier: str, values: Optional[tuple],
@@ -228,14 +250,25 @@ class JobIndex:
             row.mtime_ns = 0  # may change again within the clock's tick: read next time
         return row
 
-    def _write(self, write):
-        """Run the writes of a refresh in one transaction; when the index cannot be
-        written (busy past its time-out, read-only), the answer is right anyway."""
+    def _write(self, write, generation: Optional[int] = None):
+        """Run the writes of a refresh in one transaction — none when the index was
+        cleared since it was read (``generation``, see Store.generation: what was read
+        is then only a part of the index). When the index cannot be written (busy past
+        its time-out, read-only, its server down: ``store.errors``), the answer is right
+        anyway (it comes from the folders) and a driver runs on: a warning, once."""
         try:
             with self.store.transaction():
-                write()
-        except sqlite3.OperationalError as exc:
-            logger.info("The workspace index was not updated (%s)", exc)
+                if generation is None or self.store.generation() == generation:
+                    write()
+                else:
+                    self._cleared = True
+        except self.store.errors as exc:
+            if self._warned:
+                logger.debug("The workspace index was not updated (%s)", exc)
+            else:
+                self._warned = True
+                logger.warning("The workspace index of %s was not updated: %s\n(the jobs"
+                               " are read from their folders meanwhile)", self.workspace, exc)
 
     # -- runs ----------------------------------------------------------------------------
 
@@ -263,10 +296,11 @@ class JobIndex:
             labels.append((tags_json, xps_json, *key))
         self._write(lambda: self.store.set_labels(labels))
 
-    def _refresh_runs(self, rows: Optional[Dict[Key, JobRow]] = None) -> Set[Key]:
-        """Bring the runs up to date, and the labels of the jobs whose runs changed (in
-        the index, and in ``rows`` when given); the keys of these jobs."""
-        stored = self.store.runs()
+    def _refresh_runs(self, generation: int, stored: Dict[Tuple[str, str], RunStamp],
+                      rows: Optional[Dict[Key, JobRow]] = None) -> Set[Key]:
+        """Bring the runs up to date from what the index holds (``stored``), and the
+        labels of the jobs whose runs changed (in the index, and in ``rows`` when given);
+        the keys of these jobs."""
         updates = []
         for xp, run, folder in _run_folders(self.workspace / "experiments"):
             known = stored.pop((xp, run), None)
@@ -280,20 +314,27 @@ class JobIndex:
         for xp, run in stored:  # run folders gone
             affected.update(tuple(k) for k in self.store.run_refs(xp, run))
 
+        runs = []
+        for xp, run, folder, known, stamp in updates:
+            keys, record = self._read_run(xp, run, folder, known, stamp)
+            affected |= keys
+            runs.append(record)
+
         def write():
-            for xp, run, folder, known, stamp in updates:
-                affected.update(self._read_run(xp, run, folder, known, stamp))
+            for record in runs:
+                self.store.put_run(*record)
             self.store.drop_runs(stored)
 
-        self._write(write)
+        self._write(write, generation)
         if affected:
             self._label(affected, rows)
         return affected
 
     def _read_run(self, xp: str, run: str, folder: Path, known: Optional[RunStamp],
-                  stamp: RunStamp) -> Set[Key]:
+                  stamp: RunStamp) -> Tuple[Set[Key], tuple]:
         """Read what changed in a run folder: the end of jobs.jsonl when it only grew,
-        everything otherwise; the keys of the jobs concerned."""
+        everything otherwise; the keys of the jobs concerned, and the arguments of
+        Store.put_run to record it."""
         size, _, links = stamp
         grew = known is not None and known[2] == links and 0 < known[0] <= size
         start = known[0] if grew else 0
@@ -305,8 +346,7 @@ class JobIndex:
             links_found = _run_links(folder)
             refs += [(t, i, "{}") for t, i in links_found if (t, i) not in listed]
             affected |= links_found
-        self.store.put_run(xp, run, (end, stamp[1], links), refs, replace=not grew)
-        return affected
+        return affected, (xp, run, (end, stamp[1], links), refs, not grew)
 
 
 def _type_folders(jobs: Path) -> Iterator[Tuple[str, int]]:

@@ -15,9 +15,11 @@ import time
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
+from .errors import IndexUnavailable
 from .jobrow import COLUMNS, DETAILS, LABELS
 
-__all__ = ["Store", "SQLiteStore", "SCHEMA_VERSION", "RunStamp", "INDEX_FILE"]
+__all__ = ["Store", "SQLiteStore", "SCHEMA_VERSION", "RunStamp", "INDEX_FILE",
+           "IndexUnavailable"]
 
 logger = logging.getLogger("xpm.index")
 
@@ -45,6 +47,11 @@ class Store(abc.ABC):
 
     #: the placeholder of the driver's parameter style
     placeholder = "?"
+    #: the errors meaning "the index cannot be written now" (busy, read-only, a server
+    #: down): a reader still gets its answer from the folders, a driver runs on
+    errors: Tuple[type, ...] = ()
+    #: the depth of nested transaction() blocks
+    _depth = 0
 
     def __init__(self, workspace_id: str = ""):
         self.workspace_id = workspace_id
@@ -66,6 +73,11 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def transaction(self):
         """A context manager: one write transaction."""
+
+    @abc.abstractmethod
+    def reading(self):
+        """A context manager: the queries in it see one state of the database (another
+        process's rebuild whole, or not at all); no writes in it."""
 
     def close(self):
         pass
@@ -188,25 +200,45 @@ class Store(abc.ABC):
                                        " AND experiment = ? AND run = ?"), keys)
 
     def refs(self) -> List[tuple]:
-        """(experiment, run, type id, identifier, tags as JSON) of every run."""
+        """(experiment, run, type id, identifier, tags as JSON) of every run (in the
+        order of their keys, whatever the database)."""
         return self.query(self._sql(f"SELECT {', '.join(_REF_COLUMNS)} FROM refs"
-                                    " WHERE workspace = ?"), (self.workspace_id,))
+                                    " WHERE workspace = ? ORDER BY experiment, run, type_id,"
+                                    " identifier"), (self.workspace_id,))
 
     def run_refs(self, experiment: str, run: str) -> List[Tuple[str, str]]:
-        """(type id, identifier) of the jobs of one run."""
+        """(type id, identifier) of the jobs of one run (in the order of their keys)."""
         return self.query(self._sql("SELECT type_id, identifier FROM refs WHERE workspace = ?"
-                                    " AND experiment = ? AND run = ?"),
+                                    " AND experiment = ? AND run = ? ORDER BY type_id,"
+                                    " identifier"),
                           (self.workspace_id, experiment, run))
 
     def clear(self):
-        """Forget everything about this workspace (before rebuilding it)."""
+        """Forget everything about this workspace (before rebuilding it), and count one
+        more generation (see generation())."""
+        self.execute(self._sql(
+            "INSERT INTO generations (workspace, generation) VALUES (?, 1)"
+            " ON CONFLICT (workspace) DO UPDATE SET generation = generations.generation + 1"),
+            (self.workspace_id,))
         for table in TABLES:
             self.execute(self._sql(f"DELETE FROM {table} WHERE workspace = ?"),
                          (self.workspace_id,))
 
+    def generation(self) -> int:
+        """How many times this workspace's rows were cleared: a reader that read the
+        index before a clear (a rebuild by another process) and writes after it would
+        write a part of what it read as if it were the whole — it checks the generation
+        in its write transaction and then writes nothing (writers of a workspace are
+        serialised: see transaction())."""
+        rows = self.query(self._sql("SELECT generation FROM generations WHERE workspace = ?"),
+                          (self.workspace_id,))
+        return rows[0][0] if rows else 0
 
-#: the tables holding a workspace's rows
+
+#: the tables holding a workspace's rows (cleared by a rebuild)
 TABLES = ("jobs", "details", "folders", "runs", "refs")
+#: every table, with those holding the schema's version and the generations
+ALL_TABLES = (*TABLES, "generations", "meta")
 
 
 def _tables(text_type: str, int_type: str, real_type: str) -> List[str]:
@@ -233,6 +265,8 @@ def _tables(text_type: str, int_type: str, real_type: str) -> List[str]:
         f" experiment {text_type}, run {text_type}, type_id {text_type},"
         f" identifier {text_type}, tags {text_type},"
         " PRIMARY KEY (workspace, experiment, run, type_id, identifier))",
+        f"CREATE TABLE IF NOT EXISTS generations (workspace {text_type} PRIMARY KEY,"
+        f" generation {int_type} NOT NULL)",
     ]
 
 
@@ -243,6 +277,9 @@ class SQLiteStore(Store):
     """The index in an SQLite file (WAL: readers never wait for a writer; writers wait
     for each other, up to ``timeout`` seconds). ``path=None``: in memory, for a
     workspace where the file cannot be written (read-only, another user's)."""
+
+    #: busy past the time-out, a read-only file
+    errors = (sqlite3.OperationalError,)
 
     def __init__(self, path: Optional[Path], timeout: float = 30.0):
         super().__init__("")
@@ -305,7 +342,7 @@ class SQLiteStore(Store):
                 # a new workspace): keep them, and what it already wrote
                 db.execute("COMMIT")
                 return
-            for table in (*TABLES, "meta"):
+            for table in ALL_TABLES:
                 db.execute(f"DROP TABLE IF EXISTS {table}")
             for statement in SQLITE_TABLES:
                 db.execute(statement)
@@ -344,6 +381,19 @@ class SQLiteStore(Store):
             raise
         self._depth = 0
         self.db.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def reading(self):
+        if self._depth:
+            yield
+            return
+        self.db.execute("BEGIN")  # (deferred: its first query takes a snapshot, in WAL)
+        self._depth = 1
+        try:
+            yield
+        finally:
+            self._depth = 0
+            self.db.execute("COMMIT")
 
     def close(self):
         self.db.close()
