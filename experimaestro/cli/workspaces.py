@@ -8,7 +8,6 @@ from typing import Optional
 
 import click
 
-
 __all__ = ["register", "resolve_workspace", "WorkspaceNotFound"]
 
 
@@ -40,8 +39,6 @@ def resolve_workspace(workdir: Optional[str], workspace: Optional[str],
 @click.group()
 def workspaces():
     """Workspaces of the settings file ($XPM_CONFIG_DIR/settings.yaml)."""
-
-
 
 
 @workspaces.command("list")
