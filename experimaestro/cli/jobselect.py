@@ -49,6 +49,7 @@ class Selection:
             if not (index.experimentspath / name).is_dir():
                 known = ", ".join(index.experiments()) or "(none)"
                 raise click.UsageError(f"no experiment {name!r} in {index.path}; known: {known}")
+        self._tester: Optional[Predicate] = None
         self.predicates: List[Predicate] = [
             p for p in (_any_state(states), _any_type(types), *map(_tag, tags),
                         _filter(filter_text)) if p is not None
@@ -60,23 +61,32 @@ class Selection:
         return not self.experiments and not self.predicates
 
     def matches(self, job) -> bool:
-        if self.experiments:
-            key = (job.type_id, job.identifier)
-            if not any(key in self.index.current_jobs(xp) for xp in self.experiments):
-                return False
-        for predicate in self.predicates:
-            if not predicate(job):
-                return False
-        return True
+        return self._test()(job)
 
     def jobs(self):
         jobs = self.index.jobs()
         if any(getattr(p, "details", False) for p in self.predicates):
             self.index.index.load_details(jobs)  # (at once, not one query per job)
-        if not self.experiments and len(self.predicates) == 1:
-            predicate = getattr(self.predicates[0], "predicate", self.predicates[0])
-            return [job for job in jobs if predicate(job)]  # (the common case, direct)
-        return [job for job in jobs if self.matches(job)]
+        test = self._test()
+        return [job for job in jobs if test(job)]
+
+    def _test(self) -> Predicate:
+        """The test of a job: its predicates first (most jobs fail there, cheaply), then
+        whether the latest run of one of the experiments has it (built once)."""
+        if self._tester is None:
+            self._tester = self._build_test()
+        return self._tester
+
+    def _build_test(self) -> Predicate:
+        predicates = [getattr(p, "predicate", p) for p in self.predicates]
+        current = set().union(*(self.index.current_jobs(xp) for xp in self.experiments))
+
+        def test(job) -> bool:
+            for predicate in predicates:
+                if not predicate(job):
+                    return False
+            return not self.experiments or (job.type_id, job.identifier) in current
+        return test
 
 
 def _any_state(states) -> Optional[Predicate]:

@@ -105,6 +105,11 @@ class JobRow:
             self._tags = json.loads(self._tags) if self._tags else {}
         return self._tags
 
+    @property
+    def tags_text(self) -> Optional[str]:
+        """The tags as stored (JSON), while they are not decoded; None otherwise."""
+        return self._tags if isinstance(self._tags, str) else None
+
     @tags.setter
     def tags(self, value):
         """A dict, or the stored JSON object."""

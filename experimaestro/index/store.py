@@ -24,7 +24,7 @@ __all__ = ["Store", "SQLiteStore", "SCHEMA_VERSION", "RunStamp", "INDEX_FILE",
 logger = logging.getLogger("xpm.index")
 
 #: bumped when the tables change: an index of another version is rebuilt
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 #: the SQLite index of a workspace, relative to it
 INDEX_FILE = Path(".experimaestro") / "index.sqlite"
