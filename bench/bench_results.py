@@ -73,7 +73,7 @@ FILTERS = {
                              and tags.get("dataset") == "msmarco"),
 }
 #: the filters also measured with the index, and with `results`
-INDEX_FILTERS = ["model", "model+dataset"]
+INDEX_FILTERS = ["failed", "model", "model+dataset", "model+dataset, no -e"]
 
 
 def list_command(workdir, name):

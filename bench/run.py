@@ -73,8 +73,12 @@ RESULTS_METRICS = {
     "jobs_list_model_dataset_no_s": LOWER, "jobs_list_model_dataset_no_jobs": INFO,
     "jobs_list_model_dataset_no_e_no_s": LOWER, "jobs_list_model_dataset_no_e_no_jobs": INFO,
     "workspace_reindex_from_nothing_build_s": LOWER,
+    "jobs_list_failed_yes_s": LOWER, "jobs_list_failed_yes_jobs": INFO,
     "jobs_list_model_dataset_yes_s": LOWER, "jobs_list_model_dataset_yes_jobs": INFO,
+    "jobs_list_model_dataset_no_e_yes_s": LOWER,
+    "results_failed_yes_s": LOWER, "results_failed_yes_jobs": INFO,
     "results_model_dataset_yes_s": LOWER, "results_model_dataset_yes_jobs": INFO,
+    "results_model_dataset_no_e_yes_s": LOWER,
     "results_model_dataset_no_s": LOWER, "results_model_dataset_no_jobs": INFO,
 }
 

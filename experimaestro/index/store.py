@@ -91,9 +91,10 @@ class Store(abc.ABC):
         return ", ".join([self.placeholder] * n)
 
     def jobs(self) -> List[tuple]:
-        """Every job row of the workspace (COLUMNS, then LABELS)."""
+        """Every job row of the workspace (COLUMNS, then LABELS), by type id."""
         return self.query(self._sql(f"SELECT {', '.join(COLUMNS + LABELS)} FROM jobs"
-                                    " WHERE workspace = ?"), (self.workspace_id,))
+                                    " WHERE workspace = ? ORDER BY type_id"),
+                          (self.workspace_id,))
 
     def set_labels(self, labels: Iterable[Tuple[str, str, str, str]]):
         """Set (tags, experiments, type id, identifier): JSON texts, from the runs."""
