@@ -113,12 +113,18 @@ class WorkspaceIndex:
             self._index = JobIndex(self.path)
         return self._index
 
-    def jobs(self) -> List[JobInfo]:
-        if self._jobs is None:
-            rows = self.index.rows()
-            settle_states(rows.values())
-            self._jobs = rows
-        return list(self._jobs.values())
+    def jobs(self, prefilter=()) -> List[JobInfo]:
+        """The jobs of the workspace; with a ``prefilter`` (SQL conditions, see
+        JobIndex.rows), at least those that meet it."""
+        if self._jobs is not None or not prefilter:
+            if self._jobs is None:
+                rows = self.index.rows()
+                settle_states(rows.values())
+                self._jobs = rows
+            return list(self._jobs.values())
+        rows = self.index.rows(prefilter)
+        settle_states(rows.values())
+        return list(rows.values())
 
     def job(self, type_id: str, identifier: str) -> Optional[JobInfo]:
         """The job of that folder, None when there is no such folder."""

@@ -54,6 +54,8 @@ class Selection:
             p for p in (_any_state(states), _any_type(types), *map(_tag, tags),
                         _filter(filter_text)) if p is not None
         ]
+        #: SQL conditions every selected job meets, for the index (see JobIndex.rows)
+        self.prefilter = [term for p in self.predicates for term in getattr(p, "sql", ())]
 
     @property
     def empty(self) -> bool:
@@ -64,7 +66,7 @@ class Selection:
         return self._test()(job)
 
     def jobs(self):
-        jobs = self.index.jobs()
+        jobs = self.index.jobs(self.prefilter)
         if any(getattr(p, "details", False) for p in self.predicates):
             self.index.index.load_details(jobs)  # (at once, not one query per job)
         test = self._test()
@@ -89,19 +91,37 @@ class Selection:
         return test
 
 
+class _Option:
+    """A selection option as a predicate, with the SQL condition it implies (if any)."""
+
+    __slots__ = ("predicate", "sql")
+
+    def __init__(self, predicate: Predicate, sql=None):
+        self.predicate, self.sql = predicate, [sql] if sql is not None else []
+
+    def __call__(self, job) -> bool:
+        return self.predicate(job)
+
+
 def _any_state(states) -> Optional[Predicate]:
     for state in states:
         if canonical_state(state) is None:
             raise click.BadParameter(
                 f"unknown state {state!r}; the states are {', '.join(STATE_NAMES)}",
                 param_hint="--state")
+    if not states:
+        return None
     field = field_for("state")
-    return (lambda job: any(field.equals(job, s) for s in states)) if states else None
+    return _Option(lambda job: any(field.equals(job, s) for s in states),
+                   field.sql(states[0]) if len(states) == 1 else None)
 
 
 def _any_type(types) -> Optional[Predicate]:
+    if not types:
+        return None
     field = field_for("type")
-    return (lambda job: any(field.equals(job, t) for t in types)) if types else None
+    return _Option(lambda job: any(field.equals(job, t) for t in types),
+                   field.sql(types[0]) if len(types) == 1 else None)
 
 
 def _tag(text: str) -> Predicate:
@@ -109,7 +129,7 @@ def _tag(text: str) -> Predicate:
     if not sep or not name:
         raise click.BadParameter(f"{text!r}: expected NAME=VALUE", param_hint="--tag")
     field = field_for(f"tag.{name}")
-    return lambda job: field.equals(job, value)
+    return _Option(lambda job: field.equals(job, value), field.sql(value))
 
 
 def _filter(text: Optional[str]) -> Optional[Predicate]:

@@ -13,7 +13,7 @@ on that.
 import functools
 import json
 import re
-from typing import Callable, List, Optional
+from typing import Callable, List, Optional, Tuple
 
 from experimaestro.jobfolder import FailureReason
 
@@ -28,6 +28,10 @@ STATE_ALIASES = {"error": "failed", "waiting": "pending", "unscheduled": "pendin
 #: that reason), and 2.x's names
 STATE_NAMES = (*STATES, *(r.value for r in FailureReason if r.value not in STATES),
                *STATE_ALIASES)
+
+
+#: an SQL condition with its parameters (? placeholders), or None
+SqlTerm = Optional[Tuple[str, tuple]]
 
 
 class UnknownField(ValueError):
@@ -50,9 +54,12 @@ class Field:
 
     def __init__(self, read: Callable[[object], List[object]],
                  same: Callable[[object, str], bool], is_state: bool = False,
-                 details: bool = False):
+                 details: bool = False, sql: Optional[Callable[[str], SqlTerm]] = None):
         self.read = read
         self.same = same
+        #: the SQL condition on a stored row met by every job equal to a value (a
+        #: prefilter: what it keeps is tested again), None when there is none
+        self.sql = sql or (lambda expected: None)
         #: the values of this field are state names (checked when the filter is read)
         self.is_state = is_state
         #: it reads the parameters or metrics of a job
@@ -112,10 +119,11 @@ def _same_type(type_id: str, expected: str) -> bool:
 class _TagField(Field):
     """A tag: before decoding a job's tags (JSON), a value that can only equal a JSON
     string is looked for in their text — most jobs of a large listing fail there, for
-    the cost of a substring search."""
+    the cost of a substring search (and the index can do the same in SQL)."""
 
     def __init__(self, name: str):
-        super().__init__(lambda job: [job.tags[name]] if name in job.tags else [], _same_tag)
+        super().__init__(lambda job: [job.tags[name]] if name in job.tags else [], _same_tag,
+                         sql=_tags_sql)
 
     def equals(self, job, expected: str) -> bool:
         needle = _json_string(expected)
@@ -143,6 +151,37 @@ def _tag(name: str) -> Field:
     return _TagField(name)
 
 
+def _like(text: str) -> str:
+    """``text`` for a LIKE pattern (with ESCAPE '\\')."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _tags_sql(expected: str) -> SqlTerm:
+    needle = _json_string(expected)
+    if needle is None:
+        return None
+    return "tags LIKE ? ESCAPE '\\'", (f"%{_like(needle)}%",)
+
+
+#: the states a job may be stored in when it is in a state (a running job may have died:
+#: failed, or still wait in a queue)
+_STORED_STATES = {"done": ("done",), "failed": ("failed", "running"),
+                  "running": ("running",), "queued": ("running",), "pending": ("none",)}
+
+
+def _state_sql(expected: str) -> SqlTerm:
+    state = canonical_state(expected)
+    if state is None:
+        return None
+    stored = _STORED_STATES.get(state, ("failed", "running"))  # (a failure reason)
+    return f"state IN ({', '.join('?' * len(stored))})", stored
+
+
+def _type_sql(expected: str) -> SqlTerm:
+    expected = expected.lower()
+    return "(type_id = ? OR type_id LIKE ? ESCAPE '\\')", (expected, f"%.{_like(expected)}")
+
+
 def _param(name: str) -> Field:
     return Field(lambda job: [job.params[name]] if name in job.params else [], _same_tag,
                  details=True)
@@ -158,8 +197,8 @@ _PREFIXED = {"tag.": _tag, "param.": _param, "metric.": _metric}
 
 
 _STATE = Field(_read_state, lambda actual, expected: actual == canonical_state(expected),
-               is_state=True)
-_TYPE = Field(lambda job: [job.type_id], _same_type)
+               is_state=True, sql=_state_sql)
+_TYPE = Field(lambda job: [job.type_id], _same_type, sql=_type_sql)
 _FIELDS = {
     "state": _STATE,
     "reason": Field(lambda job: [job.reason or ""],
@@ -178,7 +217,8 @@ _FIELDS["job"] = _FIELDS["id"]
 #: exactly as 2.x does
 _AT_FIELDS = {
     "@state": _STATE,
-    "@name": Field(lambda job: [job.type_id], lambda actual, expected: actual == expected),
+    "@name": Field(lambda job: [job.type_id], lambda actual, expected: actual == expected,
+                   sql=lambda expected: ("type_id = ?", (expected,))),
 }
 
 

@@ -11,7 +11,7 @@ import operator
 import re
 from functools import reduce
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, List, Optional, Tuple
 
 from experimaestro.larkparsers import lalr_parser
 
@@ -71,17 +71,18 @@ def parse_filter(text: Optional[str]) -> Optional["Filter"]:
         raise _unexpected_character(text, exc) from None
     builder = _Builder(text)
     predicate = builder.chain(tree.children[0])
-    return Filter(predicate, builder.details)
+    return Filter(predicate, builder.details, _sql_terms(tree.children[0]))
 
 
 class Filter:
     """A filter read from text: call it on a job. ``details``: it reads the parameters
-    or metrics of jobs (load them in bulk first)."""
+    or metrics of jobs (load them in bulk first). ``sql``: conditions on the index's rows
+    that every job it accepts meets (see index.jobindex.JobIndex.rows)."""
 
-    __slots__ = ("predicate", "details")
+    __slots__ = ("predicate", "details", "sql")
 
-    def __init__(self, predicate: Predicate, details: bool):
-        self.predicate, self.details = predicate, details
+    def __init__(self, predicate: Predicate, details: bool, sql: List[Tuple[str, tuple]]):
+        self.predicate, self.details, self.sql = predicate, details, sql
 
     def __call__(self, job) -> bool:
         return self.predicate(job)
@@ -216,6 +217,22 @@ class _Builder:
 
 
 _ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+
+
+def _sql_terms(node) -> List[Tuple[str, tuple]]:
+    """The SQL conditions met by every job a (checked) parse tree accepts: those of its
+    `key = value` comparisons joined by `and` (a chain with an `or`, a negation, a regular
+    expression or a list gives none: the filter alone decides there)."""
+    if node.data == "chain":
+        items = node.children
+        if any(str(items[i]).lower() != "and" for i in range(1, len(items), 2)):
+            return []
+        return [term for child in items[0::2] for term in _sql_terms(child)]
+    if node.data == "compare" and str(node.children[1]) in ("=", "=="):
+        term = field_for(_text(node.children[0].children[0])).sql(
+            _text(node.children[2].children[0]))
+        return [term] if term is not None else []
+    return []
 
 
 def _combine(left: Predicate, pair) -> Predicate:

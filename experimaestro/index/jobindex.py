@@ -18,7 +18,7 @@ import sqlite3
 import time
 from operator import itemgetter
 from pathlib import Path
-from typing import Dict, Iterable, Iterator, List, Optional, Set, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from .jobrow import COLUMNS, JobRow, read_details, read_job
 from .store import INDEX_FILE, RunStamp, SQLiteStore, Store
@@ -84,17 +84,24 @@ class JobIndex:
 
     # -- reading ----------------------------------------------------------------------
 
-    def rows(self) -> Dict[Key, JobRow]:
+    def rows(self, prefilter: Sequence[Tuple[str, tuple]] = ()) -> Dict[Key, JobRow]:
         """Every job of the workspace, with its tags and experiments, after bringing the
-        index up to date (see the module's documentation)."""
+        index up to date (see the module's documentation).
+
+        ``prefilter``: SQL conditions (with their parameters) that every job the caller
+        wants meets, whatever else it then tests: the ended jobs of unchanged type
+        folders that fail one are not read from the index (a listing of a few jobs among
+        100,000 does not build 100,000 rows); the others are all there."""
         for _ in range(_ATTEMPTS):
             self._cleared = False
+            type_folders = list(_type_folders(self.workspace / "jobs"))
             # (one state of the index: a rebuild by another process is seen whole or not)
             with self.store.reading():
                 generation = self.store.generation()
-                stored, known_folders = self.store.jobs(), self.store.folders()
+                known_folders = self.store.folders()
+                stored = self.store.jobs(*_narrowing(prefilter, type_folders, known_folders))
                 runs = self.store.runs()
-            rows, new = self._fresh_jobs(generation, stored, known_folders)
+            rows, new = self._fresh_jobs(generation, stored, known_folders, type_folders)
             labelled = self._refresh_runs(generation, runs, rows)
             if new - labelled:
                 self._label(new - labelled, rows)
@@ -153,7 +160,8 @@ class JobIndex:
     # -- jobs ---------------------------------------------------------------------------
 
     def _fresh_jobs(self, generation: int, stored_rows: List[tuple],
-                    known_folders: Dict[str, int]) -> Tuple[Dict[Key, JobRow], Set[Key]]:
+                    known_folders: Dict[str, int], type_folders: List[Tuple[str, int]]
+                    ) -> Tuple[Dict[Key, JobRow], Set[Key]]:
         """The rows of every job folder, and the keys of those not labelled yet (read for
         the first time, or written by a driver).
 
@@ -170,7 +178,8 @@ class JobIndex:
         gone: List[Key] = []
         folders: Dict[str, int] = {}
         workspace, loader = self.workspace, self._details
-        for type_id, type_mtime in _type_folders(self.workspace / "jobs"):
+        known_folders = dict(known_folders)  # (what is left of it is gone)
+        for type_id, type_mtime in type_folders:
             known_rows = stored.pop(type_id, [])
             if known_folders.pop(type_id, None) == type_mtime:
                 # The same job folders: the rows as they are (the common case, inlined:
@@ -360,6 +369,23 @@ class JobIndex:
             refs += [(t, i, "{}") for t, i in links_found if (t, i) not in listed]
             affected |= links_found
         return affected, (xp, run, (end, stamp[1], links), refs, not grew)
+
+
+def _narrowing(prefilter: Sequence[Tuple[str, tuple]], type_folders: List[Tuple[str, int]],
+               known_folders: Dict[str, int]) -> Tuple[Optional[str], tuple]:
+    """The SQL condition (and its parameters) of the rows a reading needs: all when there
+    is no prefilter; else those of the type folders that changed or are gone (their
+    folders are compared with the rows), those that may change or are not labelled yet,
+    and the others that meet the prefilter."""
+    unchanged = [t for t, mtime in type_folders if known_folders.get(t) == mtime]
+    if not prefilter or not unchanged:
+        return None, ()
+    marks = ", ".join("?" * len(unchanged))
+    conditions = " AND ".join(f"({sql})" for sql, _ in prefilter)
+    states = ", ".join(f"'{state}'" for state in _MAY_CHANGE)
+    where = (f"type_id NOT IN ({marks}) OR state IN ({states}) OR tags IS NULL"
+             f" OR ({conditions})")
+    return where, (*unchanged, *(p for _, params in prefilter for p in params))
 
 
 def _type_folders(jobs: Path) -> Iterator[Tuple[str, int]]:

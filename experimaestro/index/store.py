@@ -90,11 +90,13 @@ class Store(abc.ABC):
     def _marks(self, n: int) -> str:
         return ", ".join([self.placeholder] * n)
 
-    def jobs(self) -> List[tuple]:
-        """Every job row of the workspace (COLUMNS, then LABELS), by type id."""
+    def jobs(self, where: Optional[str] = None, params: tuple = ()) -> List[tuple]:
+        """The job rows of the workspace (COLUMNS, then LABELS), by type id: all, or
+        those matching the SQL condition ``where`` (? placeholders, ``params``)."""
+        condition = f" AND ({where})" if where else ""
         return self.query(self._sql(f"SELECT {', '.join(COLUMNS + LABELS)} FROM jobs"
-                                    " WHERE workspace = ? ORDER BY type_id"),
-                          (self.workspace_id,))
+                                    f" WHERE workspace = ?{condition} ORDER BY type_id"),
+                          (self.workspace_id, *params))
 
     def set_labels(self, labels: Iterable[Tuple[str, str, str, str]]):
         """Set (tags, experiments, type id, identifier): JSON texts, from the runs."""

@@ -327,3 +327,41 @@ def test_a_listing_reads_parameters_and_metrics_only_when_asked(workspace, tmp_p
     result = xpm("workspace", "reindex", "--workdir", ws, cwd=tmp_path)
     assert result.returncode == 0, out(result)
     assert details() == len(listed)
+
+
+PREFILTERED = [
+    '@state = "error"', "state=done", "state=failed and reason=failed", "task=fit",
+    "type=fit and opt=adam", 'name = "a_b%"', 'name = "axb%"', "name=a_b% or lr=0.5",
+    "opt=adam and not lr=0.1", "hidden=64", "lr=0.010", "@name = 'xpm_fixtures.tasks.fit'",
+]
+
+
+def test_a_filter_narrows_what_is_read_of_the_index_not_the_answer(tmp_path):
+    """The SQL conditions a filter gives the index (a prefilter) never lose a job: each
+    filter gives the jobs the same filter selects on the whole list: with folders just
+    written (read whole), after a type folder changed (a job added), and with folders
+    dated back (the index trusts them: only the rows meeting the conditions are read)."""
+    ws = tmp_path / "ws"
+    build_workspace(ws)
+    with experiment(ws, "names"):
+        fit(0.2, 8).tag("name", "a_b%").submit()
+        fit(0.3, 8).tag("name", "axbx").submit()  # (LIKE's _ and % would match it)
+
+    def check():
+        everything = jobs_json(ws, cwd=tmp_path)
+        for text in PREFILTERED:
+            keep = {j["id"] for j in jobs_json(ws, "--filter", text, cwd=tmp_path)}
+            results = xpm("results", "--workdir", ws, "--filter", text, "--format", "json",
+                          "--columns", "id", cwd=tmp_path)
+            assert results.returncode == 0, out(results)
+            assert {r["id"] for r in json.loads(results.stdout)} == keep, text
+            # the same filter on the whole list (Results reads it all)
+            assert keep == {r.identifier for r in Results(ws).filter(where=text).rows()}, text
+        return everything
+
+    assert len(check()) == 9
+    with experiment(ws, "names"):  # a new job: its type folder changes
+        fit(0.4, 8).tag("name", "a_b%").submit()
+    assert len(check()) == 10
+    age(ws)  # (folders dated back: the index trusts the unchanged ones)
+    check()
