@@ -86,8 +86,9 @@ _LAZY = {
     "progress": "experimaestro.progress",
     "tqdm": "experimaestro.progress",
     "log_metric": "experimaestro.metrics",
-    "Results": "experimaestro.index.results",
     "log_artifact": "experimaestro.metrics",
+    # results (reading a workspace)
+    "Results": "experimaestro.index.results",
     # scheduler
     "Job": "experimaestro.scheduler.jobs",
     "JobState": "experimaestro.scheduler.jobs",
@@ -182,6 +183,7 @@ if TYPE_CHECKING:
     )
     from .progress import progress as progress, tqdm as tqdm
     from .metrics import log_metric as log_metric, log_artifact as log_artifact
+    from .index.results import Results as Results
     from .scheduler.jobs import Job as Job, JobState as JobState
     from .launchers import Launcher as Launcher
     from .launchers.direct import DirectLauncher as DirectLauncher

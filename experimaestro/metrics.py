@@ -4,6 +4,11 @@ jobfolder.py). Cheap: no import beyond the standard library, one short write per
 Outside a job (e.g. ``execute()`` called in a test), nothing is recorded, and one
 warning says so."""
 
+# Annotations stay text: evaluating Union[int, float] here would put it in typing's cache,
+# and a user's Union[float, int] would then come back as Union[int, float], changing
+# which type converts a value first (and so identifiers: 0 in float | int is 0.0)
+from __future__ import annotations
+
 import math
 import numbers
 import time

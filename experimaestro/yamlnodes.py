@@ -1,6 +1,11 @@
 """Reading a YAML file as data and as nodes (which know their line), for the files whose
 errors point at a line: experiment files and settings.yaml."""
 
+# Annotations stay text: evaluating Union[int, float] here would put it in typing's cache,
+# and a user's Union[float, int] would then come back as Union[int, float], changing
+# which type converts a value first (and so identifiers: 0 in float | int is 0.0)
+from __future__ import annotations
+
 from pathlib import Path
 from typing import Any, Callable, Optional, Tuple, Union
 
