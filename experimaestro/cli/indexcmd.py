@@ -8,6 +8,8 @@ from typing import Optional
 
 import click
 
+from .common import workspace_options
+
 __all__ = ["register"]
 
 
@@ -16,10 +18,7 @@ def register(group: click.Group):
 
 
 @click.command("index")
-@click.option("--workdir", type=click.Path(file_okay=False), default=None,
-              help="The workspace folder")
-@click.option("--workspace", default=None, metavar="ID",
-              help="A workspace of the settings file (default: its first one)")
+@workspace_options
 @click.option("--postgres", "dsn", default=None, metavar="DSN",
               help="Keep the index in this PostgreSQL database, e.g. 'host=db.lab"
                    " dbname=xpm user=me' or postgresql://me@db.lab/xpm (passwords: in"

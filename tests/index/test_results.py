@@ -3,16 +3,14 @@ rows, records, CSV, DataFrame, series, and its error messages."""
 
 import csv
 import io
-import os
-import signal
-import time
 from pathlib import Path
 
 import pytest
 
 from experimaestro import Results, experiment
 from experimaestro.index.filter import FilterError
-from xpm_fixtures.tasks import MLP, Add, Fail, Fit, Metrics
+from xpm_fixtures.killed import kill_while_writing_metrics
+from xpm_fixtures.tasks import MLP, Add, Fail, Fit
 
 from .helpers import SWEEP, fit
 
@@ -328,17 +326,8 @@ def test_errors_say_what_is_wrong(shared, tmp_path):
 def test_a_job_killed_while_writing_metrics(tmp_path):
     """SIGKILL while the job appends to metrics.jsonl (as tests/scheduler/test_metrics.py),
     then a line cut by the kill: its row shows the last whole value of each metric."""
-    with pytest.raises(Exception):
-        with experiment(tmp_path, "killed"):
-            task = Metrics.C(epochs=0, forever=True)
-            task.submit()
-            started = task.__xpm__.job.path / "started.txt"
-            deadline = time.time() + 60
-            while not started.exists() and time.time() < deadline:
-                time.sleep(0.02)
-            time.sleep(0.2)
-            os.kill(int(started.read_text()), signal.SIGKILL)
-    folder = task.__xpm__.job.folder
+    job = kill_while_writing_metrics(tmp_path)
+    folder = job.folder
     with open(folder.metrics, "ab") as f:
         f.write(b'{"metric": "loss", "value": 0.0000')  # a line cut by a kill
     steps = [r["step"] for r in folder.records() if r.get("metric") == "loss"]

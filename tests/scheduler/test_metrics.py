@@ -2,14 +2,12 @@
 metrics.jsonl: real jobs, a job killed while it writes them, and bad values."""
 
 import json
-import os
-import signal
-import time
 
 import pytest
 
 from experimaestro import experiment, log_metric
 from experimaestro.jobfolder import JobFolder
+from xpm_fixtures.killed import kill_while_writing_metrics
 from xpm_fixtures.tasks import Metrics
 
 
@@ -29,17 +27,8 @@ def test_a_job_records_its_metrics_and_artifacts(tmp_path):
 def test_a_job_killed_while_writing_leaves_a_readable_file(tmp_path):
     """SIGKILL at a random moment of a loop of writes: every whole line is read back; a
     cut line (injected as well, since the kill rarely falls inside a write) is skipped."""
-    with pytest.raises(Exception):
-        with experiment(tmp_path, "killed"):
-            task = Metrics.C(epochs=0, forever=True)
-            task.submit()
-            started = task.__xpm__.job.path / "started.txt"
-            deadline = time.time() + 60
-            while not started.exists() and time.time() < deadline:
-                time.sleep(0.02)
-            time.sleep(0.2)
-            os.kill(int(started.read_text()), signal.SIGKILL)
-    folder = task.__xpm__.job.folder
+    job = kill_while_writing_metrics(tmp_path)
+    folder = job.folder
     records = folder.records()
     steps = [r["step"] for r in records if r.get("metric") == "loss"]
     assert len(steps) > 10 and steps == list(range(len(steps)))
