@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Set, Tuple
 
 from experimaestro.index.jobindex import JobIndex, run_key
-from experimaestro.index.jobrow import JobRow, read_job
+from experimaestro.index.jobrow import JobRow, read_details, read_job
 from experimaestro.index.live import settle_states
 from experimaestro.scheduler.xplock import lock_held
 
@@ -162,8 +162,11 @@ class WorkspaceIndex:
 
 
 def read_job_now(workspace: Path, type_id: str, identifier: str) -> JobInfo:
-    """A job read from its folder now (not through the index), its state settled."""
-    row = read_job(workspace, type_id, identifier)
+    """A job read from its folder now (not through the index), its state settled; its
+    task, parameters and metrics are read if asked for (`jobs log -f` reads the state
+    four times a second)."""
+    row = read_job(workspace, type_id, identifier,
+                   details=lambda job: read_details(str(job.path)))
     settle_states([row])
     return row
 
