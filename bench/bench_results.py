@@ -165,8 +165,8 @@ def bench_side(side: Side, workdir: Path, repeat: int) -> list:
     index = workdir / INDEX
 
     def drop_index():
-        if index.exists():
-            index.unlink()
+        for suffix in ("", "-wal", "-shm"):
+            index.with_name(index.name + suffix).unlink(missing_ok=True)
 
     rows = []
     for name in FILTERS:

@@ -34,8 +34,10 @@ INDEX_FILE = Path(".experimaestro") / "index.sqlite"
 RunStamp = Tuple[int, int, str]
 
 _KEY = ("workspace", "type_id", "identifier")
-#: asked for the details of more jobs than this, a store reads the whole table
-_SCAN_ABOVE = 5000
+#: asked for the details of more jobs than this, a store reads the whole table (below,
+#: lookups by key are faster: `results` showing 9,489 of 100,000 jobs takes 0.8 s rather
+#: than 0.95 s)
+_SCAN_ABOVE = 40000
 _REF_COLUMNS = ("experiment", "run", "type_id", "identifier", "tags")
 
 
@@ -312,6 +314,11 @@ class SQLiteStore(Store):
 
     def _open_file(self, path: Path, timeout: float) -> sqlite3.Connection:
         path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            # The index was deleted (by hand): its write-ahead log, if left, belongs to
+            # the deleted file and would make the new one look damaged
+            for suffix in ("-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
         db = sqlite3.connect(str(path), timeout=timeout, isolation_level=None,
                              check_same_thread=False)
         try:

@@ -365,3 +365,23 @@ def test_a_filter_narrows_what_is_read_of_the_index_not_the_answer(tmp_path):
     assert len(check()) == 10
     age(ws)  # (folders dated back: the index trusts the unchanged ones)
     check()
+
+
+def test_an_index_deleted_by_hand_leaves_no_damaged_file(workspace, tmp_path, caplog):
+    """Deleting index.sqlite while its write-ahead log is still there (another process
+    has it open): the next reading starts a new index, without calling it damaged."""
+    ws, _ = workspace
+    jobs = jobs_json(ws, cwd=tmp_path)
+    holder = sqlite3.connect(index_file(ws))  # (keeps the -wal file alive)
+    holder.execute("PRAGMA wal_autocheckpoint=0")
+    holder.execute("UPDATE meta SET value = value")
+    assert index_file(ws).with_name("index.sqlite-wal").exists()
+    index_file(ws).unlink()
+    try:
+        with caplog.at_level("WARNING", logger="xpm.index"):
+            rows = Results(ws).rows()
+        assert len(rows) == len(jobs)
+        assert not [r for r in caplog.records if r.name == "xpm.index"]
+        assert not list(index_file(ws).parent.glob("index.sqlite.damaged-*"))
+    finally:
+        holder.close()
