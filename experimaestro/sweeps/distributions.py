@@ -7,6 +7,7 @@ and adding a parameter leaves the values of the others as they were. Draws use o
 with every Python 3 version on every machine (see ``docs/concepts/sweeps.md``).
 """
 
+import abc
 import hashlib
 import math
 import random
@@ -42,7 +43,7 @@ def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-class Distribution:
+class Distribution(abc.ABC):
     """How one parameter of a random sweep is drawn: ``draw(rng)`` gives a value;
     ``to_plain()`` gives the YAML form (``{kind: arguments}``)."""
 
@@ -52,15 +53,17 @@ class Distribution:
     #: True when the values are numbers with decimals (checked against field types)
     gives_floats = False
 
+    @abc.abstractmethod
     def draw(self, rng: random.Random) -> Any:
-        raise NotImplementedError
+        """A value drawn with ``rng``."""
 
     def single(self) -> Tuple[Any, ...]:
         """(the value,) when the distribution holds one value, else ()."""
         return ()
 
+    @abc.abstractmethod
     def arguments(self) -> Tuple[Any, ...]:
-        raise NotImplementedError
+        """The arguments of the YAML form."""
 
     def to_plain(self):
         return {self.kind: list(self.arguments())}

@@ -12,6 +12,7 @@ base class and the combinations:
 - ``Zip(a, b)``: case *i* of ``a`` with case *i* of ``b`` (same lengths).
 """
 
+import abc
 import bisect
 import itertools
 import operator
@@ -69,7 +70,7 @@ class Definition(NamedTuple):
     distribution: Optional[Distribution]
 
 
-class Source:
+class Source(abc.ABC):
     """A finite sequence of cases. Subclasses give ``names``, ``__len__``,
     ``_params(i)`` (a new dict, for 0 <= i < len), ``fixed`` (the names that have one
     value in every case, with it), ``definitions(path)`` and ``to_plain()``."""
@@ -77,24 +78,26 @@ class Source:
     #: The names of the parameters, in the order of the definition
     names: Tuple[str, ...] = ()
 
+    @abc.abstractmethod
     def __len__(self) -> int:
-        raise NotImplementedError
+        """The number of cases."""
 
+    @abc.abstractmethod
     def _params(self, index: int) -> Dict[str, Any]:
-        raise NotImplementedError
+        """The parameters of case ``index`` (0 <= index < len), a new dict."""
 
     @property
+    @abc.abstractmethod
     def fixed(self) -> Dict[str, Any]:
         """The parameters that have the same value in every case (name -> value)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def definitions(self, path: KeyPath = ()) -> Iterator[Definition]:
         """Each parameter definition, with its key path below ``path``."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def to_plain(self) -> Dict[str, Any]:
         """The YAML form (``experimaestro.sweeps.from_plain`` reads it back)."""
-        raise NotImplementedError
 
     # -- what every source offers ----------------------------------------------------
 
