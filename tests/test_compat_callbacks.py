@@ -31,7 +31,12 @@ def _run(python, ws, ours: bool):
 
 def test_callbacks_declared_before_submit_match_2x(ref27, tmp_path):
     for run in ("first run", "rerun"):
-        ref = _run(ref27, tmp_path / "ref" / "ws", ours=False)
+        # 2.7.0's side is racy: about one run in ten its watch_output callbacks miss some
+        # outputs ([], [1, 2]) of a job found done; its full answer is the reference
+        for _ in range(5):
+            ref = _run(ref27, tmp_path / "ref" / "ws", ours=False)
+            if ref["outputs"] == [1, 2, 3]:
+                break
         ours = _run(sys.executable, tmp_path / "ours" / "ws", ours=True)
         assert ref["outputs"] == ours["outputs"] == [1, 2, 3], run
         # 2.7.0 calls an on_completed callback once per state notification of the done
