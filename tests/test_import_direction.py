@@ -81,10 +81,14 @@ MAY_IMPORT = {
                   # the fork server preloads what its children (job processes) import
                   "core", "run", "taskglobals"},
     "launcherfinder": {"launchers", "settings", "larkparsers"},
+    "xplock": set(),
     # reading a workspace: job rows, the index, the filter language, Results
-    "index": {"jobfolder", "launchers", "larkparsers"},
+    "index": {"jobfolder", "launchers", "larkparsers", "xplock"},
+    # the monitors (terminal and web) over a workspace
+    "monitor": {"index", "jobfolder", "launchers", "xplock", "processes"},
     "scheduler": {"launchers", "tokens", "jobfolder", "processes", "actions", "settings",
-                  "core", "exceptions", "connectors", "taskglobals", "run", "index"},
+                  "core", "exceptions", "connectors", "taskglobals", "run", "index",
+                  "xplock", "monitor"},
 }
 
 

@@ -33,7 +33,7 @@ def remember_workspace(ctx, workdir: Optional[str], workspace: Optional[str]):
 
 def open_workspace(ctx, workdir: Optional[str], workspace: Optional[str]):
     """The WorkspaceIndex of the command's workspace; an error when it is not one."""
-    from .jobindex import WorkspaceIndex
+    from experimaestro.index.workspace import WorkspaceIndex
     from .workspaces import resolve_workspace
 
     parent = ctx.find_object(dict) or {}
@@ -50,7 +50,7 @@ def open_workspace(ctx, workdir: Optional[str], workspace: Optional[str]):
 
 def find_job(index, ref: str):
     """The job named by ``ref`` in ``index``, or a ClickException saying why not."""
-    from .jobindex import JobLookupError
+    from experimaestro.index.workspace import JobLookupError
 
     try:
         return index.find(ref)

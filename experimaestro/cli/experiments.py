@@ -48,7 +48,7 @@ def list_experiments(ctx, workdir, workspace, names, all_runs, as_json):
     STATUS is running (its process holds the experiment's lock), done, failed,
     interrupted (Ctrl-C), or unfinished (the process is gone without recording an end).
     """
-    from .runinfo import read_run
+    from experimaestro.index.runinfo import read_run
 
     index = open_workspace(ctx, workdir, workspace)
     known = index.experiments()

@@ -14,7 +14,7 @@ import click
 
 from .common import open_workspace, workspace_options
 from .jobcopy import CopyError, Staging, copy_job_folder
-from .jobindex import JobLookupError, NoSuchJob, WorkspaceIndex
+from experimaestro.index.workspace import JobLookupError, NoSuchJob, WorkspaceIndex
 
 __all__ = ["recover", "configured_folders"]
 

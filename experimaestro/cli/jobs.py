@@ -13,7 +13,7 @@ from experimaestro.jobfolder import FailureReason
 
 from .common import (find_job, group_workspace_options, open_workspace, remember_workspace,
                      table, time_text, workspace_options)
-from .jobkill import kill_job
+from experimaestro.index.jobkill import kill_job
 from .jobrecover import recover
 from .jobstray import stray
 from .jobselect import Selection, filter_options
@@ -104,7 +104,7 @@ def job_path(ctx, workdir, workspace, job):
 @click.pass_context
 def job_log(ctx, workdir, workspace, job, use_stdout, follow):
     """Print the log of JOB (its standard error, or --stdout)."""
-    from .jobindex import read_job_now
+    from experimaestro.index.workspace import read_job_now
 
     index = open_workspace(ctx, workdir, workspace)
     info = find_job(index, job)
@@ -191,7 +191,7 @@ def clean_jobs(ctx, workdir, workspace, experiments, states, types, tags, filter
     experiment runs (it may be about to reference them)."""
     import shutil
 
-    from .jobindex import folder_size, human_size
+    from experimaestro.index.workspace import folder_size, human_size
 
     index = open_workspace(ctx, workdir, workspace)
     selection = Selection(index, experiments, states, types, tags, filter_text)

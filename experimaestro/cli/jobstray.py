@@ -18,8 +18,8 @@ from typing import List, Tuple
 import click
 
 from .common import open_workspace, table, workspace_options
-from .jobindex import folder_size, human_size
-from .jobkill import kill_job
+from experimaestro.index.workspace import folder_size, human_size
+from experimaestro.index.jobkill import kill_job
 
 __all__ = ["stray", "stray_and_orphans"]
 

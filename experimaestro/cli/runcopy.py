@@ -12,7 +12,7 @@ from typing import List, Optional
 import click
 
 from .jobcopy import CopyError, Staging, copy_job_folder
-from .jobindex import WorkspaceIndex, run_key
+from experimaestro.index.workspace import WorkspaceIndex, run_key
 
 __all__ = ["RunCopy"]
 

@@ -10,7 +10,7 @@ from typing import List, Optional
 
 import click
 
-from .jobindex import WorkspaceIndex
+from experimaestro.index.workspace import WorkspaceIndex
 from .runcopy import RunCopy
 
 __all__ = ["copy_run"]

@@ -23,7 +23,7 @@ from experimaestro.jobfolder import write_atomic
 from .history import prune_runs
 from .jobs import Job, JobState
 from .runfiles import RunFiles
-from .xplock import ExperimentLock
+from experimaestro.xplock import ExperimentLock
 from .workspace import RunMode, Workspace
 
 logger = logging.getLogger("xpm.experiment")

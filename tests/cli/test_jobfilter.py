@@ -13,7 +13,7 @@ from experimaestro.index.filter import FilterError, parse_filter
 
 def job(label, state="done", reason=None, type_id="__main__.power", experiments=("xp",),
         **tags):
-    """What a filter reads of a job (cli.jobindex.JobInfo)."""
+    """What a filter reads of a job (index.workspace.JobInfo)."""
     return SimpleNamespace(label=label, state=state, reason=reason, type_id=type_id,
                            identifier=label * 32, experiments=set(experiments), tags=tags)
 

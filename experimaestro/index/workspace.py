@@ -6,10 +6,11 @@ import os
 from pathlib import Path
 from typing import Dict, List, Optional, Set, Tuple
 
-from experimaestro.index.jobindex import JobIndex, run_key
-from experimaestro.index.jobrow import JobRow, read_details, read_job
-from experimaestro.index.live import settle_states
-from experimaestro.scheduler.xplock import lock_held
+from experimaestro.xplock import lock_held
+
+from .jobindex import JobIndex, run_key
+from .jobrow import JobRow, read_details, read_job
+from .live import settle_states
 
 __all__ = ["JobInfo", "WorkspaceIndex", "JobLookupError", "NoSuchJob", "human_size",
            "folder_size", "run_key", "read_job_now"]
