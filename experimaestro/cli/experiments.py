@@ -9,6 +9,7 @@ import click
 
 from .common import (group_workspace_options, open_workspace, remember_workspace, table,
                      workspace_options)
+from .monitorcmd import monitor
 from .xpcopy import copy_run
 
 __all__ = ["register"]
@@ -19,6 +20,7 @@ def register(cli: click.Group):
 
     cli.add_command(experiments_cli, "run-experiment")
     experiments.add_command(copy_run)
+    experiments.add_command(monitor)
     cli.add_command(experiments)
 
 
@@ -26,7 +28,8 @@ def register(cli: click.Group):
 @group_workspace_options
 @click.pass_context
 def experiments(ctx, workdir, workspace):
-    """The experiments of a workspace: their runs (list), copying a run (copy).
+    """The experiments of a workspace: their runs (list), copying a run (copy), watching
+    them (monitor).
 
     Each run of an experiment has its folder, experiments/NAME/RUN (RUN is the time it
     started); experiments/NAME/current names the latest run.

@@ -10,7 +10,7 @@ import click
 
 from experimaestro.exceptions import FailedExperiment, HandledException
 
-from .compat_options import apply_compat_options, compat_options
+from .compat_options import apply_compat_options, compat_options, monitor_options
 from .helper import ExperimentCallable, ExperimentHelper
 
 __all__ = ["experiments_cli", "ExperimentHelper", "ExperimentCallable"]
@@ -96,10 +96,13 @@ def experiments_cli(ctx, workdir, workspace, run_mode, overrides, pre_yaml, post
     if debug:
         logging.getLogger().setLevel(logging.DEBUG)
     debug = debug or _traceback(ctx)  # (from here: show tracebacks)
+    monitors = monitor_options(**{k: monitoring.pop(k) for k in ("console", "web", "port",
+                                                                 "host")})
     apply_compat_options(lambda text: click.echo(f"Warning: {text}", err=True), **monitoring)
     try:
         code = _main(workdir, workspace, run_mode, overrides, pre_yaml, post_yaml, env,
-                     xpm_config_dir, xp_file, module_name, cases, show, yaml_file, args)
+                     xpm_config_dir, xp_file, module_name, cases, show, yaml_file, args,
+                     monitors)
     except KeyboardInterrupt:
         if debug:
             raise
@@ -143,7 +146,7 @@ def experiments_cli(ctx, workdir, workspace, run_mode, overrides, pre_yaml, post
 
 
 def _main(workdir, workspace, run_mode, overrides, pre_yaml, post_yaml, env, xpm_config_dir,
-          xp_file, module_name, cases, show, yaml_file, args) -> int:
+          xp_file, module_name, cases, show, yaml_file, args, monitors) -> int:
     from .runner import ExperimentRun
 
     if xpm_config_dir is not None:
@@ -164,7 +167,15 @@ def _main(workdir, workspace, run_mode, overrides, pre_yaml, post_yaml, env, xpm
 
     ws = resolve_workspace(workdir, workspace, experiment_id=xp_run.experiment_id)
     xp_run.check_git(warn=lambda text: click.echo(text, err=True))
-    xp = xp_run.run(ws, run_mode=run_mode, env=env, args=list(args))
+    if monitors["console"]:
+        from .console import ConsoleMonitor
+
+        with ConsoleMonitor(ws.path, xp_run.experiment_id):
+            xp = xp_run.run(ws, run_mode=run_mode, env=env, args=list(args),
+                            port=monitors["port"], host=monitors["host"])
+    else:
+        xp = xp_run.run(ws, run_mode=run_mode, env=env, args=list(args),
+                        port=monitors["port"], host=monitors["host"])
     if xp.run_path is not None:
         print(f"Experiment {xp.name} ended: {xp.run_path}", file=sys.stderr)
     return 0

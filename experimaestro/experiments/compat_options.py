@@ -6,15 +6,16 @@ import os
 
 import click
 
-__all__ = ["compat_options", "apply_compat_options", "WATCHERS"]
+__all__ = ["compat_options", "apply_compat_options", "monitor_options", "WATCHERS"]
+
+#: the web monitor's port when --web is given without --port (2.x's)
+DEFAULT_PORT = 12345
 
 #: --watcher values of 2.x: how the driver learns that a job folder changed
 WATCHERS = ("auto", "polling", "inotify", "fsevents", "kqueue", "windows")
 
 #: option -> why it has no effect here
 _NO_EFFECT = {
-    "console": "the terminal monitor is not available in this version",
-    "web": "the web monitor is not available in this version",
     "events_viewer": "the event stream is not available in this version",
     "no_progress": "there is no event viewer whose progress events it would hide",
 }
@@ -30,8 +31,16 @@ def compat_options(command):
         click.option("--events-format", type=click.Choice(["text", "json"]), default=None,
                      help="(2.x) no effect here (a warning)"),
         click.option("--events-viewer", is_flag=True, help="(2.x) no effect here (a warning)"),
-        click.option("--console", is_flag=True, help="(2.x) no effect here (a warning)"),
-        click.option("--web", is_flag=True, help="(2.x) no effect here (a warning)"),
+        click.option("--console", is_flag=True,
+                     help="Show the terminal monitor while the experiment runs (needs the"
+                          " monitor extra)"),
+        click.option("--web", is_flag=True,
+                     help="Serve the web monitor while the experiment runs (on --port,"
+                          " default 12345; needs the monitor extra)"),
+        click.option("--port", type=click.IntRange(0, 65535), default=None,
+                     help="The web monitor's port (implies --web; 0: any free port)"),
+        click.option("--host", default=None, metavar="HOST",
+                     help="The address the web monitor binds (default 127.0.0.1)"),
         click.option("--watcher", type=click.Choice(WATCHERS), default=None,
                      help="How job folders are watched: file events of the platform"
                           " (auto), or polling (network file systems)"),
@@ -46,12 +55,10 @@ def compat_options(command):
 
 
 def apply_compat_options(warn, *, no_db=False, no_progress=False, events_format=None,
-                         events_viewer=False, console=False, web=False, watcher=None,
-                         polling_interval=None):
+                         events_viewer=False, watcher=None, polling_interval=None):
     """Apply the options (in this process's environment, read by the launchers' file
     watching), and warn once for each one that has no effect."""
-    given = {"console": console, "web": web, "events_viewer": events_viewer,
-             "no_progress": no_progress}
+    given = {"events_viewer": events_viewer, "no_progress": no_progress}
     for name, value in given.items():
         if value:
             warn(f"--{name.replace('_', '-')}: {_NO_EFFECT[name]}; the option has no"
@@ -68,3 +75,13 @@ def apply_compat_options(warn, *, no_db=False, no_progress=False, events_format=
         os.environ["XPM_WATCHER"] = "polling"
         os.environ["XPM_POLLING_INTERVAL"] = str(polling_interval)
     # --no-db: nothing to do (no database: the job folders hold every state)
+
+
+def monitor_options(console=False, web=False, port=None, host=None) -> dict:
+    """The monitor run-experiment shows: {"console": bool, "port": int or None,
+    "host": str or None}."""
+    if port is None and web:
+        port = DEFAULT_PORT
+    if host is not None and port is None:
+        raise click.UsageError("--host is the web monitor's address: add --web or --port")
+    return {"console": console, "port": port, "host": host}

@@ -345,7 +345,8 @@ class ExperimentRun:
     # -- running --------------------------------------------------------------------
 
     def run(self, workspace, *, run_mode=None, env: Sequence[Tuple[str, str]] = (),
-            args: List[str] = (), launcher=None):
+            args: List[str] = (), launcher=None, port: Optional[int] = None,
+            host: Optional[str] = None):
         """Open the experiment and call ``helper.run(args, cfg)``; raises FailedExperiment
         when a job failed."""
         from experimaestro.scheduler.experiment import DirtyGitAction, experiment
@@ -353,6 +354,7 @@ class ExperimentRun:
         cfg = self.configuration
         # dirty_git was applied by check_git() (tracked files only, listing them)
         with experiment(workspace, self.experiment_id, run_mode=run_mode, launcher=launcher,
+                        port=port, host=host,
                         project_paths=[self.project_path] if self.project_path else None,
                         dirty_git=DirtyGitAction.IGNORE) as xp:
             for name, value in env:

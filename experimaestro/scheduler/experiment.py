@@ -22,6 +22,7 @@ from experimaestro.jobfolder import write_atomic
 
 from .history import prune_runs
 from .jobs import Job, JobState
+from .monitoring import ExperimentMonitor
 from .runfiles import RunFiles
 from experimaestro.xplock import ExperimentLock
 from .workspace import RunMode, Workspace
@@ -80,8 +81,19 @@ class experiment:
         self.dirty_git = DirtyGitAction(dirty_git) if isinstance(dirty_git, str) else dirty_git
         self.host, self.port, self.server_token = host, port, token
         self.wait_for_quit = wait_for_quit
-        _warn_without_effect(host=host, port=port, token=token, wait_for_quit=wait_for_quit,
-                             no_environmental_impact=no_environmental_impact)
+        #: the web monitor (port=...), started with the run
+        self._monitor: Optional[ExperimentMonitor] = None
+        if port is False:
+            port = None  # (as "no monitor" in 2.x)
+        if port is not None and self.run_mode is RunMode.NORMAL:
+            self._monitor = ExperimentMonitor(self.workspace.path, port=port, host=host,
+                                              token=token, wait_for_quit=wait_for_quit)
+        elif port is not None:
+            logger.warning("experiment(port=%r): no web monitor in run mode %s; the argument"
+                           " has no effect", port, self.run_mode.name.lower())
+        else:
+            _warn_without_effect(host=host, token=token, wait_for_quit=wait_for_quit)
+        _warn_without_effect(no_environmental_impact=no_environmental_impact)
         self.environment: Dict[str, str] = {}
         self.jobs: Dict[str, Job] = {}
         self._order: List[Job] = []
@@ -216,7 +228,30 @@ class experiment:
         setter = getattr(service, "set_experiment", None)
         if setter is not None:
             setter(self)
+        adder = getattr(service, "add_listener", None)
+        if adder is not None:
+            adder(_ServicesRecord(self))
+        self._write_services()
         return service
+
+    def _write_services(self):
+        """``services.json`` of the run folder: what the monitors show of the services
+        (id, description, state, URL), rewritten when one changes."""
+        if self.run_path is None:
+            return
+        records = []
+        for sid, service in list(self._services.items()):
+            full = getattr(service, "full_state_dict", None)
+            try:
+                record = full() if full is not None else {"service_id": sid}
+            except Exception as exc:  # a service that cannot describe itself
+                record = {"service_id": sid, "error": str(exc)}
+            records.append({k: record.get(k) for k in ("service_id", "description",
+                                                          "state", "url")})
+        try:
+            write_atomic(self.run_path / "services.json", json.dumps(records, indent=1))
+        except OSError as exc:
+            logger.warning("experiment %s: could not record its services: %s", self.name, exc)
 
     @property
     def services(self) -> Dict[str, object]:
@@ -356,6 +391,8 @@ class experiment:
 
             self.scheduler = Scheduler(self)
             self.scheduler.start()
+        if self._monitor is not None:
+            self._monitor.start()
         with experiment._lock:
             experiment._current.append(self)
             experiment.CURRENT = self
@@ -471,7 +508,11 @@ class experiment:
                 self.scheduler.stop()
                 failures = self.scheduler.failures()
         finally:
+            if self._monitor is not None and not interrupted and exc_type is None:
+                self._monitor.wait()  # wait_for_quit: until the user quits
             self._stop_services()
+            if self._monitor is not None:
+                self._monitor.stop()
             if interrupted or exc_type is KeyboardInterrupt:
                 status = "interrupted"
             elif detached:
@@ -493,6 +534,16 @@ class experiment:
         if exc_type is None and failures:
             raise FailedExperiment(failures)
         return detached
+
+
+class _ServicesRecord:
+    """Rewrites the run's services.json when a service changes state (a ServiceListener)."""
+
+    def __init__(self, xp: "experiment"):
+        self.xp = xp
+
+    def service_state_changed(self, service):
+        self.xp._write_services()
 
 
 def _new_run_id(xppath: Path, stamp: str) -> str:
@@ -527,10 +578,9 @@ def _git_state(paths) -> Optional[dict]:
 
 #: arguments of 2.x's experiment() that have no effect in this version, and why
 _WITHOUT_EFFECT = {
-    "host": "the web monitor is not available in this version",
-    "port": "the web monitor is not available in this version",
-    "token": "the web monitor is not available in this version",
-    "wait_for_quit": "there is no monitor to wait for",
+    "host": "it is the address of the web monitor, which needs port= too",
+    "token": "it is the token of the web monitor, which needs port= too",
+    "wait_for_quit": "it keeps the web monitor up, which needs port= too",
     "no_environmental_impact": "carbon tracking is not provided, so there is nothing to"
                                " disable",
 }

@@ -12,7 +12,7 @@ from experimaestro.launchers.follow import MarkerEvents, poll_bounds
 
 from .helpers import copy_example, jobs_json, out, xpm
 
-NO_EFFECT = ["--console", "--web", "--events-viewer", "--no-progress"]
+NO_EFFECT = ["--events-viewer", "--no-progress"]
 
 
 def test_a_2x_command_line_runs_and_names_what_has_no_effect(tmp_path):
@@ -65,14 +65,24 @@ def test_the_watcher_decides_how_job_folders_are_watched(monkeypatch, caplog):
 
 def test_experiment_arguments_without_effect_say_so(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="xpm"):
-        with experiment(tmp_path, "quiet", port=12345, host="0.0.0.0",
+        # (the web monitor's arguments without port=: no monitor to apply them to)
+        with experiment(tmp_path, "quiet", host="0.0.0.0", token="secret",
                         no_environmental_impact=True, wait_for_quit=True):
             pass
     lines = [r.getMessage() for r in caplog.records]
-    for name in ("port=12345", "host='0.0.0.0'", "no_environmental_impact=True",
+    for name in ("host='0.0.0.0'", "token='secret'", "no_environmental_impact=True",
                  "wait_for_quit=True"):
         assert sum(f"experiment({name})" in line for line in lines) == 1, (name, lines)
     assert all("no effect" in line for line in lines if line.startswith("experiment("))
+    assert any("needs port= too" in line for line in lines)
+
+
+def test_run_experiment_host_needs_the_web_monitor(tmp_path):
+    yaml_file = copy_example(tmp_path / "xp")
+    result = xpm("run-experiment", "--workdir", tmp_path / "ws", "--host", "0.0.0.0",
+                 yaml_file, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "--host is the web monitor's address: add --web or --port" in result.stderr
 
 
 @pytest.mark.parametrize("value", [None, False])
