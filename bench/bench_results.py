@@ -50,7 +50,7 @@ from typing import Optional
 sys.path.insert(0, str(Path(__file__).parent))
 
 from common import report  # noqa: E402
-from make_workspace import DESCRIPTION, make  # noqa: E402
+from make_workspace import ensure_workspace  # noqa: E402
 
 #: The index file of the workspace index (relative to the workspace); deleted to measure
 #: the commands without it
@@ -223,16 +223,7 @@ def main():
     args = parser.parse_args()
 
     workdir = args.workdir.absolute()
-    generated = None
-    description = workdir / DESCRIPTION
-    if not (description.exists()
-            and json.loads(description.read_text()).get("jobs") == args.jobs):
-        if workdir.exists() and any(workdir.iterdir()):
-            sys.exit(f"{workdir} is not empty and holds no workspace of {args.jobs} jobs"
-                     f" ({DESCRIPTION}): remove it, or generate it with make_workspace.py")
-        print(f"generating {args.jobs} jobs in {workdir}", file=sys.stderr, flush=True)
-        generated = make(workdir, args.jobs)["seconds"]
-        print(f"  {generated:.1f}s", file=sys.stderr, flush=True)
+    generated = ensure_workspace(workdir, args.jobs)
     expected = expected_counts(workdir)
 
     paths = dict(item.split("=", 1) for item in args.pythonpath)

@@ -274,6 +274,23 @@ def make(workdir: Path, n: int, experiments: int = 1, seed: int = 0) -> dict:
     return counts
 
 
+def ensure_workspace(workdir: Path, n: int):
+    """The workspace of ``n`` jobs at ``workdir``, generated when it is not there (None:
+    reused, else the seconds generating it took); exits when the folder holds something
+    else."""
+    workdir = workdir.absolute()
+    description = workdir / DESCRIPTION
+    if description.exists() and json.loads(description.read_text()).get("jobs") == n:
+        return None
+    if workdir.exists() and any(workdir.iterdir()):
+        sys.exit(f"{workdir} is not empty and holds no workspace of {n} jobs"
+                 f" ({DESCRIPTION}): remove it, or generate it with make_workspace.py")
+    print(f"generating {n} jobs in {workdir}", file=sys.stderr, flush=True)
+    seconds = make(workdir, n)["seconds"]
+    print(f"  {seconds:.1f}s", file=sys.stderr, flush=True)
+    return seconds
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("workdir", type=Path, nargs="?")

@@ -43,6 +43,8 @@ SORTS: Dict[str, Callable[[JobRow], tuple]] = {
 }
 _STATE_ORDER = {"running": 0, "queued": 1, "failed": 2, "pending": 3, "done": 4}
 
+_ENDED = ("done", "failed")
+
 #: shortest time between two readings of the whole index (seconds)
 FULL_REFRESH = 2.0
 #: above this many jobs, dependents and graphs are not computed (each needs params.json)
@@ -69,6 +71,9 @@ class MonitorModel:
         self._index = index
         self._lock = threading.RLock()
         self._rows: Dict[Key, JobRow] = {}
+        #: the keys of the jobs not ended (kept with the rows: an idle monitor of
+        #: 100,000 ended jobs never walks them)
+        self._unended: Set[Key] = set()
         self._runs: Dict[str, RunInfo] = {}
         self._run_keys: Dict[str, List[Key]] = {}
         self._deps: Dict[Key, List[Key]] = {}
@@ -98,8 +103,9 @@ class MonitorModel:
         rows = self.index.rows()
         settle_states(rows.values())
         runs, run_keys = self._read_runs(rows)
+        unended = {k for k, r in rows.items() if r.state not in _ENDED}
         with self._lock:
-            self._rows = rows
+            self._rows, self._unended = rows, unended
             self._runs, self._run_keys = runs, run_keys
             self._last_full = time.monotonic()
             self.version += 1
@@ -121,6 +127,7 @@ class MonitorModel:
             folder = self.jobspath / key[0] / key[1]
             if not folder.is_dir():
                 with self._lock:
+                    self._unended.discard(key)
                     if self._rows.pop(key, None) is not None:
                         changed.add(key)
                 continue
@@ -134,6 +141,10 @@ class MonitorModel:
                 if old is None or old.values() != row.values():
                     changed.add(key)
                 self._rows[key] = row
+                if row.state in _ENDED:
+                    self._unended.discard(key)
+                else:
+                    self._unended.add(key)
         if changed:
             with self._lock:
                 self._recount()
@@ -144,7 +155,7 @@ class MonitorModel:
     def unended(self) -> List[Key]:
         """Jobs that may still change by themselves (not done, not failed)."""
         with self._lock:
-            return [k for k, r in self._rows.items() if r.state not in ("done", "failed")]
+            return list(self._unended)
 
     def _read_runs(self, rows: Dict[Key, JobRow]):
         runs, run_keys = {}, {}

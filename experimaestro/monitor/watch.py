@@ -184,13 +184,27 @@ class ModelWatcher:
                 logger.exception("monitor: reading a change failed")
 
 
+#: events that change nothing: opening and closing (the monitor itself opens the
+#: experiments' lock files to test them, for writing: their closing would read as a change)
+_NOT_CHANGES = frozenset(("opened", "closed", "closed_no_write"))
+
+
+def _is_lock(path: str) -> bool:
+    """Lock files (an experiment's ``lock``, a job's ``<name>.lock``): taking or testing
+    them is no change of state (a job's start writes its ``.pid``)."""
+    name = path.rpartition("/")[2]
+    return name == "lock" or name.endswith(".lock")
+
+
 class _Handler(FileSystemEventHandler):
     def __init__(self, watcher: ModelWatcher):
         self.watcher = watcher
 
     def on_any_event(self, event):
-        if event.event_type in ("opened", "closed_no_write"):
-            return  # reads (ours included) change nothing
+        if event.event_type in _NOT_CHANGES or _is_lock(event.src_path):
+            return
+        if event.is_directory and event.event_type == "modified":
+            return  # (a file closed in it, its times: what changed has its own event)
         self.watcher.event(event.src_path, event.is_directory)
         dest = getattr(event, "dest_path", None)
         if dest:
