@@ -22,7 +22,6 @@ from experimaestro.jobfolder import write_atomic
 
 from .history import prune_runs
 from .jobs import Job, JobState
-from .monitoring import ExperimentMonitor
 from .runfiles import RunFiles
 from experimaestro.xplock import ExperimentLock
 from .workspace import RunMode, Workspace
@@ -82,10 +81,13 @@ class experiment:
         self.host, self.port, self.server_token = host, port, token
         self.wait_for_quit = wait_for_quit
         #: the web monitor (port=...), started with the run
-        self._monitor: Optional[ExperimentMonitor] = None
+        self._monitor = None
         if port is False:
             port = None  # (as "no monitor" in 2.x)
         if port is not None and self.run_mode is RunMode.NORMAL:
+            # (loaded only for a monitor: 15 ms more to import the driver otherwise)
+            from .monitoring import ExperimentMonitor
+
             self._monitor = ExperimentMonitor(self.workspace.path, port=port, host=host,
                                               token=token, wait_for_quit=wait_for_quit)
         elif port is not None:
@@ -252,6 +254,12 @@ class experiment:
             write_atomic(self.run_path / "services.json", json.dumps(records, indent=1))
         except OSError as exc:
             logger.warning("experiment %s: could not record its services: %s", self.name, exc)
+
+    @property
+    def monitor_url(self) -> Optional[str]:
+        """The address of this experiment's web monitor (port=...), with its token; None
+        without one."""
+        return None if self._monitor is None else self._monitor.url
 
     @property
     def services(self) -> Dict[str, object]:

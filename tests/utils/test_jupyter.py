@@ -1,5 +1,5 @@
 """experimaestro.utils.jupyter: jobmonitor follows real jobs (progress bars from what the
-tasks report); serverwidget, which needs the web monitor, says why it is missing."""
+tasks report); serverwidget runs an experiment with its web monitor."""
 
 import io
 import threading
@@ -77,6 +77,27 @@ def test_jobmonitor_refuses_what_will_not_run(tmp_path):
             jobmonitor(task)
 
 
-def test_serverwidget_needs_the_web_monitor():
-    with pytest.raises(ImportError, match="web monitor"):
-        from experimaestro.utils.jupyter import serverwidget  # noqa: F401
+def test_serverwidget_runs_an_experiment_with_its_web_monitor(tmp_path, monkeypatch):
+    import urllib.request
+
+    from experimaestro.utils.jupyter import serverwidget
+
+    monkeypatch.chdir(tmp_path)  # (2.x: the workspace is the folder named after it)
+    hooked = []
+    widget = serverwidget("nb", port=0, environment={"MY_VAR": "1"},
+                          hook=lambda w: hooked.append(w.current))
+    try:
+        assert widget.running and hooked == [widget.current]
+        assert widget.current.environment["MY_VAR"] == "1"
+        url = widget.current.monitor_url
+        assert url and serverwidget.TOKEN in url
+        with urllib.request.urlopen(url, timeout=10) as page:
+            assert page.status == 200
+        value = Add.C(x=1).submit()
+        assert widget.button.description == "Stop the experiment"
+        widget.toggle()  # the end of the experiment: its job ran
+        assert not widget.running and value.__xpm__.job.state.name == "DONE"
+        assert widget.button.description == "Start the experiment"
+        assert (tmp_path / "nb" / "experiments" / "nb").is_dir()
+    finally:
+        widget.stop()
