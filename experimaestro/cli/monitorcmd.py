@@ -3,7 +3,7 @@ the web monitor (``--port``, served until Ctrl-C) over a workspace."""
 
 import click
 
-from experimaestro.monitor import MissingExtra
+from experimaestro.monitor import MissingExtra, require_extra
 
 from .common import open_workspace, workspace_options
 
@@ -39,6 +39,7 @@ def monitor(ctx, workdir, workspace, console, port, host, token, experiment):
             raise click.UsageError(f"{', '.join(given)}: for the web monitor; add --port")
     try:
         if port is None:
+            require_extra("textual")
             # (the UI packages load only when asked for: an optional extra)
             from experimaestro.monitor.tui import run
             run(index.path, experiment=experiment)
@@ -46,6 +47,7 @@ def monitor(ctx, workdir, workspace, console, port, host, token, experiment):
             if experiment is not None:
                 raise click.UsageError("--experiment is for the terminal monitor; the web"
                                        " monitor lists every experiment")
+            require_extra("starlette", "uvicorn")
             from experimaestro.monitor.web import serve
             serve(index.path, host=host or "127.0.0.1", port=port, token=token)
     except MissingExtra as exc:

@@ -4,6 +4,7 @@ events). The UIs need the ``monitor`` extra (``pip install experimaestro[monitor
 ``model`` and ``watch`` do not."""
 
 import importlib.util
+import sys
 
 __all__ = ["require_extra", "MissingExtra"]
 
@@ -17,8 +18,14 @@ class MissingExtra(ImportError):
 
 def require_extra(*modules: str):
     """Raise MissingExtra naming the extra when one of ``modules`` cannot be imported."""
-    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    missing = [m for m in modules if _absent(m)]
     if missing:
         raise MissingExtra(
             f"the monitor needs {', '.join(_EXTRA.get(m, m) for m in missing)}: install"
             " them with `pip install 'experimaestro[monitor]'`")
+
+
+def _absent(module: str) -> bool:
+    if module in sys.modules:
+        return sys.modules[module] is None  # (None: an import that is known to fail)
+    return importlib.util.find_spec(module) is None

@@ -1,0 +1,126 @@
+"""The web monitor of a running experiment (experiment(port=...), run-experiment --web,
+wait_for_quit), the `experiments monitor` command's checks, and the message naming the
+extra when the monitor's packages are missing."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from experimaestro import experiment
+from xpm_fixtures.tasks import Add
+
+from cli.helpers import copy_example, environment, out, xpm
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def get(url: str, token: str, path: str):
+    base = url.split("/?")[0].rstrip("/")
+    request = urllib.request.Request(base + path, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.loads(answer.read())
+
+
+def test_an_experiment_serves_its_web_monitor_while_it_runs(tmp_path, capsys):
+    with experiment(tmp_path / "ws", "served", port=0, token="secret-token") as xp:
+        url = xp.monitor_url
+        assert url.startswith("http://127.0.0.1:") and "token=secret-token" in url
+        Add.C(x=1).submit()
+        xp.wait()
+        experiments = get(url, "secret-token", "/api/experiments")
+        assert "served" in json.dumps(experiments)
+    assert f"Web monitor: {url}" in capsys.readouterr().err
+    with pytest.raises(urllib.error.URLError):  # stopped with the experiment
+        get(url, "secret-token", "/api/experiments")
+
+
+WAITING_XP = '''
+import sys
+from experimaestro import experiment
+from xpm_fixtures.tasks import Add
+
+with experiment(sys.argv[1], "waiting", port=0, token="tok", wait_for_quit=True) as xp:
+    Add.C(x=1).submit()
+print("ENDED", flush=True)
+'''
+
+
+def test_wait_for_quit_keeps_the_monitor_until_the_user_quits(tmp_path):
+    script = tmp_path / "xp.py"
+    script.write_text(WAITING_XP)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "tests")]))
+    process = subprocess.Popen([sys.executable, str(script), str(tmp_path / "ws")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=env)
+    try:
+        url = None
+        for line in process.stderr:
+            if line.startswith("Web monitor: "):
+                url = line.split(": ", 1)[1].strip()
+            if "stays up" in line:
+                break
+        assert url, "no monitor address printed"
+        time.sleep(0.5)
+        assert process.poll() is None, "the experiment did not wait"
+        jobs = get(url, "tok", "/api/jobs?experiment=waiting")
+        assert "done" in json.dumps(jobs)
+        base = url.split("/?")[0].rstrip("/")
+        quit = urllib.request.Request(base + "/api/quit", method="POST", data=b"",
+                                      headers={"Authorization": "Bearer tok"})
+        with urllib.request.urlopen(quit, timeout=10) as answer:
+            assert answer.status == 200
+        assert process.wait(timeout=30) == 0
+        assert "ENDED" in process.stdout.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_run_experiment_web_serves_the_monitor(tmp_path):
+    yaml_file = copy_example(tmp_path / "xp")
+    result = xpm("run-experiment", "--workdir", tmp_path / "ws", "--port", "0", yaml_file,
+                 cwd=tmp_path)
+    assert result.returncode == 0, out(result)
+    assert "Web monitor: http://127.0.0.1:" in result.stderr
+
+
+def test_monitor_command_checks_its_options(tmp_path):
+    yaml_file = copy_example(tmp_path / "xp")
+    ws = tmp_path / "ws"
+    assert xpm("run-experiment", "--workdir", ws, yaml_file, cwd=tmp_path).returncode == 0
+    both = xpm("experiments", "--workdir", ws, "monitor", "--console", "--port", "1",
+               cwd=tmp_path)
+    assert both.returncode == 2 and "choose the terminal monitor" in both.stderr
+    token = xpm("experiments", "--workdir", ws, "monitor", "--token", "x", cwd=tmp_path)
+    assert token.returncode == 2 and "--token: for the web monitor; add --port" in token.stderr
+    nowhere = xpm("experiments", "--workdir", tmp_path / "none", "monitor", cwd=tmp_path)
+    assert nowhere.returncode != 0 and "not an experimaestro workspace" in nowhere.stderr
+
+
+MISSING = '''
+import sys
+sys.modules["textual"] = None
+sys.modules["starlette"] = None
+from experimaestro.cli import main
+main()
+'''
+
+
+@pytest.mark.parametrize("args", [["--console"], ["--port", "0"]])
+def test_a_missing_extra_is_named(tmp_path, args):
+    ws = tmp_path / "ws"
+    (ws / "jobs").mkdir(parents=True)
+    result = subprocess.run(
+        [sys.executable, "-c", MISSING, "experiments", "monitor", "--workdir", str(ws),
+         *args], capture_output=True, text=True, timeout=60,
+        env=environment(tmp_path / ".xpm-config"))
+    assert result.returncode == 1, out(result)
+    assert "pip install 'experimaestro[monitor]'" in result.stderr
