@@ -2,8 +2,8 @@
 
 Watched (each folder alone, not recursively): ``jobs/``, each type folder (a job folder
 added or removed), the folder of each job that has not ended and its ``.experimaestro/``
-(markers, ``.pid``, progress), and the experiments' folders (a run started, jobs added to
-a run). Events are gathered for ``DELAY`` seconds, then the jobs they name are read
+(markers, ``.pid``, progress), ``experiments/``, each experiment's folder and each run
+folder (a run started, jobs added to a run: its ``jobs.jsonl``). Events are gathered for ``DELAY`` seconds, then the jobs they name are read
 again; a change of the runs reads the index again (at most every FULL_REFRESH seconds).
 Ended jobs are not watched: at 100,000 done jobs the monitor holds a few watches and, when
 nothing happens, does nothing.
@@ -65,9 +65,9 @@ class ModelWatcher:
         if self._observer is not None:
             self._observer.start()
             self._watch(self.model.jobspath)
-            self._watch(self.model.experimentspath, recursive=True)
             for folder in _subfolders(self.model.jobspath):
                 self._watch(folder)
+            self._watch_experiments()
             self._watch_jobs()
         self.model.subscribe(self._changed)
         self._thread.start()
@@ -91,6 +91,16 @@ class ModelWatcher:
                                                             recursive=recursive)
         except (OSError, RuntimeError) as exc:  # gone, or the system's limit reached
             logger.debug("cannot watch %s: %s", folder, exc)
+
+    def _watch_experiments(self):
+        """``experiments/``, each experiment's folder and its runs' folders, each alone
+        (not recursively: a run's ``jobs/`` holds a link per job, 100,000 of them in a
+        large run; its ``jobs.jsonl`` says the same)."""
+        self._watch(self.model.experimentspath)
+        for xp in _subfolders(self.model.experimentspath):
+            self._watch(xp)
+            for run in _subfolders(xp):
+                self._watch(run)
 
     def _unwatch(self, folder: Path):
         watch = self._watches.pop(folder, None)
@@ -129,6 +139,8 @@ class ModelWatcher:
         jobs, xps = self.model.jobspath.parts, self.model.experimentspath.parts
         with self._lock:
             if parts[:len(xps)] == xps:
+                if is_directory and len(parts) - len(xps) in (1, 2):
+                    self._watch(Path(path))  # a new experiment, or a new run
                 self._full = True
             elif parts[:len(jobs)] == jobs:
                 rest = parts[len(jobs):]
@@ -213,6 +225,6 @@ class _Handler(FileSystemEventHandler):
 
 def _subfolders(path: Path):
     try:
-        return [p for p in path.iterdir() if p.is_dir()]
+        return [p for p in path.iterdir() if p.is_dir() and not p.is_symlink()]
     except OSError:
         return []
