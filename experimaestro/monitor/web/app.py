@@ -113,9 +113,12 @@ def create_app(model: MonitorModel, token: str) -> Starlette:
 
     def job(request):
         try:
-            return _json(model.details(_key(request)))
+            data = model.details(_key(request))
         except KeyError as exc:
             return _error(exc.args[0], 404)
+        row = model.job(_key(request))
+        data["task"] = row.task if row is not None else None  # (read with the details)
+        return _json(data)
 
     def log(request):
         name = request.query_params.get("name", "")
