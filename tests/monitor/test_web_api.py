@@ -3,7 +3,13 @@ and the actions on running jobs through a real server): the token, the cookie, a
 only by POST with the token in a header, logs only inside job folders, paging, filter
 errors, events when a marker appears."""
 
+import asyncio
 import json
+import os
+import signal
+import subprocess
+import sys
+import threading
 
 import httpx
 import pytest
@@ -13,8 +19,9 @@ from experimaestro.monitor.model import MonitorModel
 from experimaestro.monitor.watch import ModelWatcher
 from experimaestro.monitor.web import WebMonitor, create_app
 from experimaestro.monitor.web.auth import REFUSED
+from experimaestro.monitor.web.events import EventHub
 
-from .web_fixtures import (job_folder, kill_jobs, run_done_experiment,
+from .web_fixtures import (ROOT, job_folder, kill_jobs, run_done_experiment,
                            start_live_experiment, stop_process, write_tasks)
 
 TOKEN = "test-token-0123456789"
@@ -268,3 +275,82 @@ def test_events_and_kill_on_a_real_server(tmp_path):
         model.close()
         stop_process(live)
         kill_jobs(ws)
+
+
+def test_services_of_an_experiment(tmp_path):
+    """The services a running experiment records (services.json of its run) are listed
+    with their URLs."""
+    code = write_tasks(tmp_path / "code")
+    run_done_experiment(code, tmp_path / "ws")
+    run = (tmp_path / "ws" / "experiments" / "xp" / "current").resolve()
+    (run / "services.json").write_text(json.dumps([
+        {"service_id": "tb", "description": "TensorBoard", "state": "RUNNING",
+         "url": "http://localhost:6006"}]))
+    model = MonitorModel(tmp_path / "ws")
+    model.load()
+    with TestClient(create_app(model, TOKEN)) as client:
+        (xp,) = client.get("/api/experiments", headers=HEADER).json()["experiments"]
+    assert xp["services"] == [{"service_id": "tb", "description": "TensorBoard",
+                               "state": "RUNNING", "url": "http://localhost:6006"}]
+    model.close()
+
+
+def test_events_are_merged(workspace):
+    """Many changes told from other threads at once reach a client as few events, which
+    name every changed job."""
+    model = MonitorModel(workspace)
+
+    async def scenario():
+        hub = EventHub(model)
+        hub.start()
+        stream = hub.stream()
+        assert "event: hello" in await stream.__anext__()
+        threads = [threading.Thread(target=model._notify, args=({("t", str(i))},))
+                   for i in range(50)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        keys, events = set(), 0
+        while len(keys) < 50:
+            text = await asyncio.wait_for(stream.__anext__(), 5)
+            data = json.loads(text.split("data: ", 1)[1])
+            keys.update(data["keys"])
+            events += 1
+        model._notify(None)
+        text = await asyncio.wait_for(stream.__anext__(), 5)
+        assert json.loads(text.split("data: ", 1)[1])["all"] is True
+        hub.close()
+        with pytest.raises(StopAsyncIteration):
+            await asyncio.wait_for(stream.__anext__(), 5)  # the stream ends with the hub
+        return keys, events
+
+    keys, events = asyncio.run(scenario())
+    assert keys == {f"t/{i}" for i in range(50)}
+    assert events < 50
+
+
+def test_serve_until_ctrl_c(workspace):
+    """serve(): prints the URL (token included), answers with it, ends on Ctrl-C."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get(
+        "PYTHONPATH", "")]))
+    process = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from experimaestro.monitor.web import serve;"
+         " serve(sys.argv[1], port=0)", str(workspace)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = process.stdout.readline()
+        assert f"web monitor of {workspace}" in line, line + process.stderr.read()
+        url = line.split(": ", 1)[1].strip()
+        assert url.startswith("http://127.0.0.1:") and "?token=" in url
+        base, token = url.split("/?token=")
+        assert httpx.get(f"{base}/api/jobs", headers={"X-XPM-Token": token}).json()["total"] == 5
+        assert httpx.get(f"{base}/api/jobs").status_code == 401
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        process.stdout.close()
+        process.stderr.close()

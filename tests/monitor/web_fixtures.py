@@ -17,7 +17,7 @@ TASKS = '''
 import time
 from pathlib import Path
 
-from experimaestro import Param, Task
+from experimaestro import Param, Task, progress
 
 
 class Echo(Task):
@@ -47,6 +47,7 @@ class Gate(Task):
     gate: Param[str]
 
     def execute(self):
+        progress(0.5, desc="waiting for the gate")
         while not Path(self.gate).exists():
             time.sleep(0.05)
         print("gate opened", flush=True)

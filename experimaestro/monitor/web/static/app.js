@@ -318,12 +318,14 @@
   }
 
   function logView(key, name) {
-    let offset = -LOG_CHUNK, closed = false, timer = null, busy = false;
+    let offset = -LOG_CHUNK, closed = false, timer = null, busy = false, ended = false;
     const pre = h("pre", {class: "log", id: "log"});
     const error = h("div", {class: "error"});
     const follow = h("input", {type: "checkbox", checked: true, id: "follow"});
     const status = h("span", {class: "muted"});
     const base = `/api/log/${encodeURIComponent(key[0])}/${encodeURIComponent(key[1])}`;
+    const jobUrl = base.replace("/api/log/", "/api/job/");
+    const tabs = h("div", {class: "tabs"}, h("a", {href: jobHref(key)}, "← job"));
 
     async function more() {
       if (busy || closed) return;
@@ -337,6 +339,8 @@
         if (data.text) {
           pre.append(data.text);
           if (follow.checked) pre.scrollTop = pre.scrollHeight;
+        } else if (ended) {
+          stop();  // nothing more will come (an event restarts it if the job runs again)
         }
         offset = data.offset;
         error.textContent = "";
@@ -348,22 +352,32 @@
 
     function stop() { clearInterval(timer); timer = null; }
 
-    function start() { if (!timer && follow.checked) timer = setInterval(more, 1000); }
+    function start() { if (!timer && follow.checked && !closed) timer = setInterval(more, 1000); }
+
+    // whether the job has ended (then the log is read until nothing comes)
+    async function readJob(first) {
+      try {
+        const job = await api(jobUrl);
+        ended = job.state === "done" || job.state === "failed";
+        if (first) {
+          for (const other of job.logs) {
+            tabs.append(h("a", {class: other === name ? "current" : "",
+              href: `${jobHref(key).replace("#/job/", "#/log/")}/${encodeURIComponent(other)}`}, other));
+          }
+        }
+      } catch (e) { /* the log request says what is wrong */ }
+    }
 
     follow.addEventListener("change", () => { if (follow.checked) { more(); start(); } else stop(); });
-
-    const tabs = h("div", {class: "tabs"}, h("a", {href: jobHref(key)}, "← job"));
-    api(`${base.replace("/api/log/", "/api/job/")}`).then((job) => {
-      for (const other of job.logs) {
-        tabs.append(h("a", {class: other === name ? "current" : "",
-          href: `${jobHref(key).replace("#/job/", "#/log/")}/${encodeURIComponent(other)}`}, other));
-      }
-    }).catch(() => {});
     show(h("h1", {}, "Log ", h("span", {class: "mono"}, name), " of ",
       h("a", {href: jobHref(key), class: "mono"}, `${key[0]}/${key[1].slice(0, 12)}`)),
     tabs, h("div", {class: "toolbar"}, h("label", {}, follow, " follow"), status), error, pre);
-    more().then(start);
-    return {refresh() {}, close() { closed = true; stop(); }};
+    readJob(true).then(more).then(start);
+    return {
+      refreshIf(change) { return touches(change, key); },
+      refresh() { readJob(false).then(() => { more(); start(); }); },
+      close() { closed = true; stop(); },
+    };
   }
 
   function graphView(experiment) {
