@@ -94,6 +94,9 @@ def test_the_first_page_sets_the_cookie(workspace):
         response = browser.post(f"/api/job/{_key(folder)}/clean")
         assert response.status_code == 403
         assert "header" in response.text
+        # nor with the token in the query (a link's URL can be made to carry it)
+        response = browser.post(f"/api/job/{_key(folder)}/clean?token={TOKEN}")
+        assert response.status_code == 403
         assert folder.is_dir()
     model.close()
 
@@ -354,3 +357,17 @@ def test_serve_until_ctrl_c(workspace):
             process.wait()
         process.stdout.close()
         process.stderr.close()
+
+
+def test_a_busy_port_is_refused(workspace):
+    model = MonitorModel(workspace)
+    model.load()
+    with WebMonitor(model) as first:
+        assert first.host == "127.0.0.1"
+        second = WebMonitor(model, port=first.port)
+        with pytest.raises(OSError, match="choose another port"):
+            second.start()
+        # a token given is used as it is; another monitor gets another random token
+        assert WebMonitor(model, token="given").token == "given"
+        assert second.token != first.token
+    model.close()

@@ -84,8 +84,11 @@ class WebMonitor:
             raise OSError(f"the web monitor cannot listen on {self.host}:{self._port}:"
                           f" {exc.strerror or exc}; choose another port") from exc
         self._port = self._socket.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level="warning", lifespan="on",
-                                timeout_graceful_shutdown=GRACEFUL, access_log=False)
+        # (log_config=None: the logging of the program that embeds the monitor is left
+        # as it is)
+        config = uvicorn.Config(self.app, log_config=None, log_level="warning",
+                                lifespan="on", timeout_graceful_shutdown=GRACEFUL,
+                                access_log=False)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, name="xpm-web-monitor",
                                          daemon=True)
