@@ -137,7 +137,7 @@ class MonitorModel:
                 if old is not None:
                     row.tags, row.experiments = old.tags, old.experiments
                     if old.has_details and not row.has_details:
-                        row.set_details(*old.details)
+                        row.set_details(*old.details())
                 if old is None or old.values() != row.values():
                     changed.add(key)
                 self._rows[key] = row
