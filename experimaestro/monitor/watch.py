@@ -4,7 +4,8 @@ Watched (each folder alone, not recursively): ``jobs/``, each type folder (a job
 added or removed), the folder of each job that has not ended and its ``.experimaestro/``
 (markers, ``.pid``, progress), ``experiments/``, each experiment's folder and each run
 folder (a run started, jobs added to a run: its ``jobs.jsonl``). Events are gathered for ``DELAY`` seconds, then the jobs they name are read
-again; a change of the runs reads the index again (at most every FULL_REFRESH seconds).
+again; a change of the runs reads the index again (MonitorModel.refresh_all_soon: not
+more often than twice its cost).
 Ended jobs are not watched: at 100,000 done jobs the monitor holds a few watches and, when
 nothing happens, does nothing.
 
@@ -162,8 +163,11 @@ class ModelWatcher:
 
     def _run(self):
         last_poll = last_live = time.monotonic()
+        full_at = None  # when to read the index again (a change of the runs waits)
         while not self._stop.is_set():
             timeout = self.poll if (not self.events or self._unwatched()) else LIVENESS
+            if full_at is not None:
+                timeout = max(0.0, min(timeout, full_at - time.monotonic()))
             self._wake.wait(timeout)
             if self._stop.is_set():
                 break
@@ -175,10 +179,9 @@ class ModelWatcher:
                 full, self._full = self._full, False
             try:
                 now = time.monotonic()
-                if full and not self.model.refresh_all_soon():
-                    with self._lock:
-                        self._full = True  # (too soon: later)
-                    self._wake.set()
+                if full or (full_at is not None and now >= full_at):
+                    wait = self.model.refresh_all_soon()
+                    full_at = now + wait if wait else None
                 if now - last_poll >= self.poll:
                     pending |= self._unwatched()
                     last_poll = now

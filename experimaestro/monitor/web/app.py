@@ -11,10 +11,12 @@ API (GET unless said):
   /api/graph?experiment=            nodes and edges of an experiment's jobs
   /api/events                       server-sent events: "change" with the changed jobs
   POST /api/job/{type}/{id}/kill, /clean
+  POST /api/quit                    ends an experiment run with wait_for_quit
 """
 
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Callable, Optional
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -76,8 +78,11 @@ def _key(request: Request):
     return request.path_params["type"], request.path_params["identifier"]
 
 
-def create_app(model: MonitorModel, token: str) -> Starlette:
-    """The application over ``model``; every request needs ``token``."""
+def create_app(model: MonitorModel, token: str,
+               on_quit: Optional[Callable[[], None]] = None) -> Starlette:
+    """The application over ``model``; every request needs ``token``. ``on_quit``: what
+    the page's Quit button (POST /api/quit) calls — an experiment run with
+    ``wait_for_quit`` waits for it; None: no such button."""
     if not token:
         raise ValueError("the web monitor needs a token (there is no mode without one)")
     hub = EventHub(model)
@@ -85,7 +90,7 @@ def create_app(model: MonitorModel, token: str) -> Starlette:
     def session(request):
         return _json({"token": token, "workspace": str(model.path),
                       "version": model.version, "sorts": list(SORTS),
-                      "page_size": PAGE_SIZE})
+                      "page_size": PAGE_SIZE, "quit": on_quit is not None})
 
     def experiments(request):
         data = []
@@ -150,6 +155,13 @@ def create_app(model: MonitorModel, token: str) -> Starlette:
         return _json({"status": outcome.status, "message": outcome.message},
                      200 if outcome.status != "error" else 409)
 
+    def quit(request):
+        if on_quit is None:
+            return _error("this monitor does not wait for a quit (it ends with its"
+                          " experiment, or with Ctrl-C)", 404)
+        on_quit()
+        return _json({"status": "quitting"})
+
     async def events(request):
         return StreamingResponse(hub.stream(), media_type="text/event-stream",
                                  headers={**_NO_CACHE, "x-accel-buffering": "no"})
@@ -175,6 +187,7 @@ def create_app(model: MonitorModel, token: str) -> Starlette:
         Route("/api/log/{type}/{identifier}", log),
         Route("/api/graph", graph),
         Route("/api/events", events),
+        Route("/api/quit", quit, methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan,

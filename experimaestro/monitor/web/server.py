@@ -8,7 +8,7 @@ import socket
 import sys
 import threading
 import time
-from typing import Optional
+from typing import Callable, Optional
 
 import uvicorn
 
@@ -43,14 +43,16 @@ def is_loopback(host: str) -> bool:
 
 class WebMonitor:
     """The web monitor of ``model`` (a loaded MonitorModel) on ``host:port`` (port 0: a
-    free port), behind ``token`` (a random one when not given)."""
+    free port), behind ``token`` (a random one when not given); ``on_quit``: called by the
+    page's Quit button (see create_app)."""
 
     def __init__(self, model: MonitorModel, *, host: str = "127.0.0.1", port: int = 0,
-                 token: Optional[str] = None):
+                 token: Optional[str] = None, on_quit: Optional[Callable[[], None]] = None):
         require_extra("starlette", "uvicorn")
         self.model = model
         self.host = host
         self.token = token or new_token()
+        self.on_quit = on_quit
         self._port = port
         self._socket: Optional[socket.socket] = None
         self._server = None
@@ -73,7 +75,7 @@ class WebMonitor:
         if not is_loopback(self.host):
             logger.warning("the web monitor listens on %s: anyone who can reach it and has"
                            " the token can kill jobs", self.host)
-        self.app = create_app(self.model, self.token)
+        self.app = create_app(self.model, self.token, self.on_quit)
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         self._socket = socket.socket(family, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

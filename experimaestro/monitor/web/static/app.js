@@ -497,6 +497,20 @@
     });
   }
 
+  // An experiment run with wait_for_quit: it ends when the user quits here
+  function showQuit() {
+    const button = h("button", {id: "quit", class: "danger", title: "End the experiment (its jobs are over)",
+      onclick: async () => {
+        if (!confirm("Quit: end the experiment and this monitor?")) return;
+        try {
+          await post("/api/quit");
+          main.replaceChildren(h("p", {}, "The experiment has ended: you can close this page."));
+          button.disabled = true;
+        } catch (e) { showError(e); }
+      }}, "Quit");
+    document.querySelector("header").append(button);
+  }
+
   async function startPage() {
     // the token has set the cookie: take it out of the address bar (and the history)
     if (new URLSearchParams(location.search).has("token")) {
@@ -506,6 +520,7 @@
       session = await api("/api/session");
     } catch (e) { showError(e); return; }
     document.getElementById("workspace").textContent = session.workspace;
+    if (session.quit) showQuit();
     window.addEventListener("hashchange", route);
     route();
     listen();
