@@ -17,6 +17,7 @@ import json
 import logging
 import shutil
 import threading
+from collections import Counter
 import time
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Set, Tuple
@@ -111,6 +112,7 @@ class MonitorModel:
         with self._lock:
             self._rows, self._unended = rows, unended
             self._runs, self._run_keys = runs, run_keys
+            self._recount()
             self._last_full = time.monotonic()
             self._full_cost = self._last_full - start
             self.version += 1
@@ -173,16 +175,17 @@ class MonitorModel:
             keys = [tuple(k) for k in self.index.run_jobs(xp, path.name)]
             run_keys[xp] = keys
             locked = lock_held(self.experimentspath / xp / "lock")
-            runs[xp] = read_run(_Lookup(rows, keys), xp, path, True, locked)
+            # (its jobs are counted by _recount, with the rows)
+            runs[xp] = read_run(_NO_JOBS, xp, path, True, locked)
         return runs, run_keys
 
     def _recount(self):
         """The job counts of each run, after a change of states (under the lock)."""
+        rows = self._rows
         for xp, info in self._runs.items():
-            info.jobs = {key: 0 for key in JOB_COUNT_KEYS}
-            for key in self._run_keys.get(xp, ()):
-                row = self._rows.get(key)
-                info.jobs["missing" if row is None else row.state] += 1
+            counts = Counter(rows[k].state if k in rows else "missing"
+                             for k in self._run_keys.get(xp, ()))
+            info.jobs = {key: counts.get(key, 0) for key in JOB_COUNT_KEYS}
 
     # -- listeners ---------------------------------------------------------------
 
@@ -426,17 +429,15 @@ def matcher(query: str):
     return test
 
 
-class _Lookup:
-    """What read_run asks of a workspace, answered from rows already read."""
+class _NoJobs:
+    """What read_run asks of a workspace, for the run's record alone."""
 
-    def __init__(self, rows: Dict[Key, JobRow], keys: List[Key]):
-        self._rows, self._keys = rows, keys
+    @staticmethod
+    def run_jobs(path):
+        return ()
 
-    def run_jobs(self, path):
-        return self._keys
 
-    def job(self, type_id, identifier):
-        return self._rows.get((type_id, identifier))
+_NO_JOBS = _NoJobs()
 
 
 def _node(row: JobRow) -> dict:
