@@ -17,10 +17,11 @@ __all__ = ["monitor"]
 @click.option("--port", type=click.IntRange(0, 65535), default=None,
               help="Serve the web monitor on this port (0: any free port)")
 @click.option("--host", default=None, metavar="HOST",
-              help="Address the web monitor binds (default 127.0.0.1: this machine only)")
+              help="Address the web monitor binds (default: the settings' server.host,"
+                   " else 127.0.0.1: this machine only)")
 @click.option("--token", default=None, metavar="TOKEN",
-              help="The web monitor's access token (default: a random one, printed with"
-                   " the URL)")
+              help="The web monitor's access token (default: the settings'"
+                   " server.token, else a random one, printed with the URL)")
 @click.option("--experiment", "-e", "experiment", default=None, metavar="NAME",
               help="Open this experiment's jobs (terminal monitor; it may not have"
                    " started yet)")
@@ -48,7 +49,11 @@ def monitor(ctx, workdir, workspace, console, port, host, token, experiment):
                 raise click.UsageError("--experiment is for the terminal monitor; the web"
                                        " monitor lists every experiment")
             require_extra("starlette", "uvicorn")
+            # (here: 50 ms to import for every command otherwise)
             from experimaestro.monitor.web import serve
-            serve(index.path, host=host or "127.0.0.1", port=port, token=token)
+            from experimaestro.scheduler.monitoring import server_options
+
+            options = server_options(host, port, token)  # (settings.yaml's server:)
+            serve(index.path, **options)
     except MissingExtra as exc:
         raise click.ClickException(str(exc)) from None

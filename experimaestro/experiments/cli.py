@@ -167,15 +167,21 @@ def _main(workdir, workspace, run_mode, overrides, pre_yaml, post_yaml, env, xpm
 
     ws = resolve_workspace(workdir, workspace, experiment_id=xp_run.experiment_id)
     xp_run.check_git(warn=lambda text: click.echo(text, err=True))
+    web = {}
+    if monitors["web"]:
+        # As 2.x: the web monitor stays up after the last job, until the user quits it
+        from experimaestro.scheduler.monitoring import DEFAULT_PORT, server_options
+
+        web = server_options(monitors["host"], monitors["port"])
+        web["port"] = DEFAULT_PORT if web["port"] is None else web["port"]
+        web["wait_for_quit"] = True
     if monitors["console"]:
         from .console import ConsoleMonitor
 
         with ConsoleMonitor(ws.path, xp_run.experiment_id):
-            xp = xp_run.run(ws, run_mode=run_mode, env=env, args=list(args),
-                            port=monitors["port"], host=monitors["host"])
+            xp = xp_run.run(ws, run_mode=run_mode, env=env, args=list(args), **web)
     else:
-        xp = xp_run.run(ws, run_mode=run_mode, env=env, args=list(args),
-                        port=monitors["port"], host=monitors["host"])
+        xp = xp_run.run(ws, run_mode=run_mode, env=env, args=list(args), **web)
     if xp.run_path is not None:
         print(f"Experiment {xp.name} ended: {xp.run_path}", file=sys.stderr)
     return 0

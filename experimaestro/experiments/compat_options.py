@@ -8,9 +8,6 @@ import click
 
 __all__ = ["compat_options", "apply_compat_options", "monitor_options", "WATCHERS"]
 
-#: the web monitor's port when --web is given without --port (2.x's)
-DEFAULT_PORT = 12345
-
 #: --watcher values of 2.x: how the driver learns that a job folder changed
 WATCHERS = ("auto", "polling", "inotify", "fsevents", "kqueue", "windows")
 
@@ -35,8 +32,9 @@ def compat_options(command):
                      help="Show the terminal monitor while the experiment runs (needs the"
                           " monitor extra)"),
         click.option("--web", is_flag=True,
-                     help="Serve the web monitor while the experiment runs (on --port,"
-                          " default 12345; needs the monitor extra)"),
+                     help="Serve the web monitor while the experiment runs, and after it"
+                          " until you quit it (on --port, default: the settings'"
+                          " server.port, else 12345; needs the monitor extra)"),
         click.option("--port", type=click.IntRange(0, 65535), default=None,
                      help="The web monitor's port (implies --web; 0: any free port)"),
         click.option("--host", default=None, metavar="HOST",
@@ -78,10 +76,9 @@ def apply_compat_options(warn, *, no_db=False, no_progress=False, events_format=
 
 
 def monitor_options(console=False, web=False, port=None, host=None) -> dict:
-    """The monitor run-experiment shows: {"console": bool, "port": int or None,
-    "host": str or None}."""
-    if port is None and web:
-        port = DEFAULT_PORT
-    if host is not None and port is None:
+    """The monitors run-experiment shows: {"console": bool, "web": bool, "port": int or
+    None (the settings' or 12345), "host": str or None}."""
+    web = web or port is not None
+    if host is not None and not web:
         raise click.UsageError("--host is the web monitor's address: add --web or --port")
-    return {"console": console, "port": port, "host": host}
+    return {"console": console, "web": web, "port": port, "host": host}

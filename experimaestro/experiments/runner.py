@@ -346,7 +346,8 @@ class ExperimentRun:
 
     def run(self, workspace, *, run_mode=None, env: Sequence[Tuple[str, str]] = (),
             args: List[str] = (), launcher=None, port: Optional[int] = None,
-            host: Optional[str] = None):
+            host: Optional[str] = None, token: Optional[str] = None,
+            wait_for_quit: bool = False):
         """Open the experiment and call ``helper.run(args, cfg)``; raises FailedExperiment
         when a job failed."""
         from experimaestro.scheduler.experiment import DirtyGitAction, experiment
@@ -354,7 +355,7 @@ class ExperimentRun:
         cfg = self.configuration
         # dirty_git was applied by check_git() (tracked files only, listing them)
         with experiment(workspace, self.experiment_id, run_mode=run_mode, launcher=launcher,
-                        port=port, host=host,
+                        port=port, host=host, token=token, wait_for_quit=wait_for_quit,
                         project_paths=[self.project_path] if self.project_path else None,
                         dirty_git=DirtyGitAction.IGNORE) as xp:
             for name, value in env:

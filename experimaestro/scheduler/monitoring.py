@@ -4,16 +4,23 @@ it while the experiment runs (the workspace as ``experiments monitor --port`` sh
 Quit button, or Ctrl-C)."""
 
 import logging
+import platform
+import socket
 import sys
 import threading
 from pathlib import Path
 from typing import Optional
 
+from experimaestro.settings import get_settings
+
 from experimaestro.monitor import require_extra
 from experimaestro.monitor.model import MonitorModel
 from experimaestro.monitor.watch import ModelWatcher
 
-__all__ = ["ExperimentMonitor"]
+__all__ = ["ExperimentMonitor", "server_options", "DEFAULT_PORT"]
+
+#: the web monitor's port when asked for without one (2.x's)
+DEFAULT_PORT = 12345
 
 logger = logging.getLogger("xpm.experiment")
 
@@ -25,7 +32,8 @@ class ExperimentMonitor:
                  token: Optional[str], wait_for_quit: bool):
         require_extra("starlette", "uvicorn")
         self.workspace = workspace
-        self.port, self.host, self.token = port, host or "127.0.0.1", token
+        options = server_options(host, port, token)
+        self.port, self.host, self.token = options["port"], options["host"], options["token"]
         self.wait_for_quit = wait_for_quit
         self.quit = threading.Event()
         self._model: Optional[MonitorModel] = None
@@ -69,3 +77,20 @@ class ExperimentMonitor:
             self._watcher.stop()
         if self._model is not None:
             self._model.close()
+
+
+def server_options(host: Optional[str] = None, port: Optional[int] = None,
+                   token: Optional[str] = None) -> dict:
+    """The web monitor's host, port and token: those given, else those of the settings'
+    ``server:`` section (2.x's), else 127.0.0.1, None (the caller's default) and None (a
+    random token)."""
+    server = get_settings().server
+    if host is None:
+        if server.autohost == "fqdn":
+            host = socket.getfqdn()
+        elif server.autohost == "name":
+            host = platform.node()
+        else:
+            host = server.host
+    return {"host": host or "127.0.0.1", "port": port if port is not None else server.port,
+            "token": token or server.token}

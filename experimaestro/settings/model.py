@@ -44,7 +44,10 @@ class FolderSettings:
 
 @dataclass
 class ServerSettings:
-    """2.x's web server (no web server here: these values have no effect)."""
+    """The web monitor's defaults (2.x's web server): ``port`` (of ``run-experiment
+    --web``), ``host`` (its address: an IP address is bound, a name is shown in its
+    address while all interfaces are bound), ``autohost`` (``fqdn`` or ``name``: the host's
+    name as ``host``), ``token`` (instead of a random one)."""
 
     port: Optional[int] = None
     host: Optional[str] = None

@@ -91,9 +91,10 @@ class _Reader(Checker):
 
     def _no_effect(self, data):
         """2.x keys about features not provided here, that change nothing for the jobs."""
-        if "server" in data:
-            self.warn(("server",), "2.x's web server (run-experiment --web) is not provided"
-                                   " here: these values have no effect")
+        server = data.get("server")
+        if isinstance(server, dict) and server.get("autohost") not in (None, "fqdn", "name"):
+            self.warn(("server", "autohost"), f"{server['autohost']!r} is not a kind of"
+                      " host name (fqdn or name): no effect")
         carbon = data.get("carbon")
         if isinstance(carbon, dict) and carbon.get("enabled", True) is not False:
             self.warn(("carbon",), "carbon tracking (CodeCarbon) is not provided here: no"

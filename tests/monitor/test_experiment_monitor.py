@@ -60,22 +60,12 @@ def test_wait_for_quit_keeps_the_monitor_until_the_user_quits(tmp_path):
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env=env)
     try:
-        url = None
-        for line in process.stderr:
-            if line.startswith("Web monitor: "):
-                url = line.split(": ", 1)[1].strip()
-            if "stays up" in line:
-                break
-        assert url, "no monitor address printed"
+        url = _until_quit_offered(process)
         time.sleep(0.5)
         assert process.poll() is None, "the experiment did not wait"
         jobs = get(url, "tok", "/api/jobs?experiment=waiting")
         assert "done" in json.dumps(jobs)
-        base = url.split("/?")[0].rstrip("/")
-        quit = urllib.request.Request(base + "/api/quit", method="POST", data=b"",
-                                      headers={"Authorization": "Bearer tok"})
-        with urllib.request.urlopen(quit, timeout=10) as answer:
-            assert answer.status == 200
+        _quit(url, "tok")
         assert process.wait(timeout=30) == 0
         assert "ENDED" in process.stdout.read()
     finally:
@@ -84,12 +74,46 @@ def test_wait_for_quit_keeps_the_monitor_until_the_user_quits(tmp_path):
             process.wait()
 
 
-def test_run_experiment_web_serves_the_monitor(tmp_path):
+def _until_quit_offered(process):
+    """The monitor's address, once the experiment says it waits for a quit."""
+    url = None
+    for line in process.stderr:
+        if line.startswith("Web monitor: "):
+            url = line.split(": ", 1)[1].strip()
+        if "stays up" in line:
+            return url
+    raise AssertionError(f"the experiment ended without waiting (exit {process.wait()})")
+
+
+def _quit(url, token):
+    base = url.split("/?")[0].rstrip("/")
+    request = urllib.request.Request(base + "/api/quit", method="POST", data=b"",
+                                     headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 200
+
+
+def test_run_experiment_web_serves_the_monitor_until_quit(tmp_path):
+    # (2.x: --web keeps the monitor up after the last job, until the user quits it)
     yaml_file = copy_example(tmp_path / "xp")
-    result = xpm("run-experiment", "--workdir", tmp_path / "ws", "--port", "0", yaml_file,
-                 cwd=tmp_path)
-    assert result.returncode == 0, out(result)
-    assert "Web monitor: http://127.0.0.1:" in result.stderr
+    config = tmp_path / ".xpm-config"
+    config.mkdir()
+    (config / "settings.yaml").write_text("server:\n  token: from-the-settings\n")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "experimaestro", "run-experiment", "--workdir",
+         str(tmp_path / "ws"), "--port", "0", str(yaml_file)], cwd=tmp_path,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=environment(config))
+    try:
+        url = _until_quit_offered(process)
+        assert url.startswith("http://127.0.0.1:") and "token=from-the-settings" in url
+        assert get(url, "from-the-settings", "/api/session")["quit"] is True
+        _quit(url, "from-the-settings")
+        assert process.wait(timeout=60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
 
 
 def test_monitor_command_checks_its_options(tmp_path):

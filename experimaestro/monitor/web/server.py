@@ -41,6 +41,17 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def is_address(host: str) -> bool:
+    """An IP address or localhost (bound as it is), not another host name."""
+    if host == "localhost":
+        return True
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return False
+
+
 class WebMonitor:
     """The web monitor of ``model`` (a loaded MonitorModel) on ``host:port`` (port 0: a
     free port), behind ``token`` (a random one when not given); ``on_quit``: called by the
@@ -76,11 +87,13 @@ class WebMonitor:
             logger.warning("the web monitor listens on %s: anyone who can reach it and has"
                            " the token can kill jobs", self.host)
         self.app = create_app(self.model, self.token, self.on_quit)
-        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        # (a host name is shown in the address, every interface bound: 2.x's way)
+        bind = self.host if is_address(self.host) else "0.0.0.0"
+        family = socket.AF_INET6 if ":" in bind else socket.AF_INET
         self._socket = socket.socket(family, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            self._socket.bind((self.host, self._port))
+            self._socket.bind((bind, self._port))
         except OSError as exc:
             self._socket.close()
             raise OSError(f"the web monitor cannot listen on {self.host}:{self._port}:"
