@@ -93,10 +93,11 @@ def test_serverwidget_runs_an_experiment_with_its_web_monitor(tmp_path, monkeypa
         assert url and serverwidget.TOKEN in url
         with urllib.request.urlopen(url, timeout=10) as page:
             assert page.status == 200
-        value = Add.C(x=1).submit()
+        task = Add.C(x=1)
+        task.submit()
         assert widget.button.description == "Stop the experiment"
         widget.toggle()  # the end of the experiment: its job ran
-        assert not widget.running and value.__xpm__.job.state.name == "DONE"
+        assert not widget.running and task.__xpm__.job.state.name == "DONE"
         assert widget.button.description == "Start the experiment"
         assert (tmp_path / "nb" / "experiments" / "nb").is_dir()
     finally:
