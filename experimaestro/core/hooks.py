@@ -9,7 +9,13 @@
 import that package.)
 """
 
-__all__ = ["set_submitter", "submit", "set_workspace_provider", "current_workspace"]
+__all__ = ["set_submitter", "submit", "set_workspace_provider", "current_workspace",
+           "loading_script"]
+
+#: the experiment script being imported to find a task class (by a job process, under
+#: another name than __main__), else None: an experiment started meanwhile is the
+#: script's own, run again because it lacks `if __name__ == "__main__":`
+loading_script = None
 
 _submitter = None
 _workspace_provider = None

@@ -17,6 +17,7 @@ from typing import Any, Callable, Dict, List, Optional, Protocol, Union
 
 from experimaestro import __version__
 
+from . import hooks
 from .arguments import MISSING
 
 __all__ = [
@@ -328,7 +329,14 @@ def _import_class(record: dict):
             spec = import_util.spec_from_file_location(MAIN_ALIAS, record["file"])
             module = import_util.module_from_spec(spec)
             sys.modules[MAIN_ALIAS] = module
-            spec.loader.exec_module(module)
+            hooks.loading_script = record["file"]
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                del sys.modules[MAIN_ALIAS]
+                raise
+            finally:
+                hooks.loading_script = None
             # Same type ids (and identifiers) as in the driver, where the module was __main__
             for value in list(vars(module).values()):
                 if isinstance(value, type) and value.__module__ == MAIN_ALIAS:

@@ -64,6 +64,12 @@ class experiment:
                  project_paths: Optional[List[Path]] = None, wait_for_quit: bool = False,
                  dirty_git: DirtyGitAction = DirtyGitAction.WARN, no_db: bool = False,
                  no_environmental_impact: bool = False):
+        if hooks.loading_script is not None:
+            raise RuntimeError(
+                f"experiment {name!r} started while a job imports {hooks.loading_script} to"
+                " find its task class: the script runs its experiment at import; put the"
+                " experiment under `if __name__ == \"__main__\":` (or the tasks in a"
+                " module of their own)")
         self.name = name
         self.run_mode = RunMode.parse(run_mode) if run_mode is not None else RunMode.NORMAL
         # As in 2.x: a folder is a workspace without settings of its own (even when the
