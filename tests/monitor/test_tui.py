@@ -2,7 +2,13 @@
 experiments ran: the tables, search and sort, details and logs, kill through the
 confirmation dialog, live updates from file events."""
 
+import json
+import os
+import shlex
 import shutil
+import subprocess
+import sys
+import time
 
 import pytest
 from textual.widgets import Input, Log, Static
@@ -10,10 +16,10 @@ from textual.widgets import Input, Log, Static
 from experimaestro.monitor.model import MonitorModel
 from experimaestro.monitor.tui.dialogs import ConfirmScreen, HelpScreen
 from experimaestro.monitor.tui.job import DetailsScreen, LogScreen
-from experimaestro.monitor.tui.lists import ExperimentsScreen, JobsScreen
+from experimaestro.monitor.tui.lists import ExperimentsScreen, JobsScreen, ServicesScreen
 from experimaestro.monitor.tui.widgets import KeyedTable
 
-from .tui_fixtures import (drive, run_echoes, screenshot, start_sleeps, stop, text_of,
+from .tui_fixtures import (ROOT, drive, run_echoes, screenshot, start_sleeps, stop, text_of,
                            until, wait_for)
 
 
@@ -105,9 +111,9 @@ def test_sort_keys_order_the_rows_and_pressing_again_reverses(echoes):
 def test_details_and_log_of_a_job(echoes, tmp_path):
     async def scenario(app, pilot):
         await open_jobs(app, pilot, 6)
+        screenshot(app, tmp_path, "monitor-tui-jobs.svg")
         await pilot.press("slash", *"x=3", "enter")
         await until(pilot, lambda: column(app, "tags") == ["x=3"], "the job of x=3")
-        screenshot(app, tmp_path, "monitor-tui-jobs.svg")
         await pilot.press("enter")
         assert isinstance(app.screen, DetailsScreen)
         details = app.screen.query_one("#details", Static)
@@ -171,6 +177,12 @@ def test_a_job_that_ends_updates_the_screen(tmp_path):
         async def scenario(app, pilot):
             await open_jobs(app, pilot, 1)
             assert states(app)[0] != "done"
+            await pilot.press("l")  # its log, followed while it runs
+            assert isinstance(app.screen, LogScreen) and app.screen.follow
+            log = app.screen.query_one(Log)
+            await until(pilot, lambda: any("sleeping 3.0" in line for line in log.lines),
+                        "the log of the running job")
+            await pilot.press("escape")
             # its .done marker appears when it ends: the row and the counts follow
             await until(pilot, lambda: states(app) == ["done"], "the row to turn done")
             await pilot.press("escape")
@@ -181,6 +193,25 @@ def test_a_job_that_ends_updates_the_screen(tmp_path):
         process.wait(60)
     finally:
         stop(process)
+
+
+def test_services_of_an_experiment(echoes, tmp_path):
+    ws = tmp_path / "ws"
+    shutil.copytree(echoes, ws, symlinks=True)
+    run = (ws / "experiments" / "xp" / "current").resolve()
+    (run / "services.json").write_text(json.dumps([
+        {"service_id": "tensorboard", "description": "TensorBoard", "state": "RUNNING",
+         "url": "http://localhost:6006"}]))
+
+    async def scenario(app, pilot):
+        await until(pilot, lambda: app.screen.query_one(KeyedTable).keys, "the experiments")
+        await pilot.press("s")
+        assert isinstance(app.screen, ServicesScreen)
+        table = app.screen.query_one(KeyedTable)
+        await until(pilot, lambda: table.keys == ["tensorboard"], "the service")
+        assert [str(v) for v in table.cells("tensorboard").values()] == [
+            "tensorboard", "TensorBoard", "RUNNING", "http://localhost:6006"]
+    drive(ws, scenario)
 
 
 def test_clean_removes_an_ended_job(echoes, tmp_path):
@@ -202,3 +233,53 @@ def test_clean_removes_an_ended_job(echoes, tmp_path):
         assert not (ws / "jobs" / key[0] / key[1]).exists()
         await until(pilot, lambda: app.screen.shown == [], "the row to go")
     drive(ws, scenario)
+
+
+def tmux_or_skip() -> str:
+    """tmux; missing: a failure under CI, a skip elsewhere."""
+    tmux = shutil.which("tmux")
+    if tmux is None:
+        if os.environ.get("CI"):
+            pytest.fail("tmux is needed by the terminal monitor's test: apt-get install tmux")
+        pytest.skip("no tmux on this machine")
+    return tmux
+
+
+def test_in_a_real_terminal(echoes, tmp_path):
+    """The monitor in tmux (a real terminal, 160x50): the experiments, then all jobs with
+    their states (``j``), then ``q`` ends the process."""
+    tmux = tmux_or_skip()
+    server, exit_file = f"xpm-tui-{os.getpid()}", tmp_path / "exit-code"
+    # TODO(lead): switch to the CLI:
+    #   python -m experimaestro experiments monitor --console --workdir W
+    code = f"from experimaestro.monitor.tui import run; run({str(echoes)!r})"
+    command = (f"cd {shlex.quote(str(tmp_path))} && PYTHONPATH={shlex.quote(str(ROOT))}"
+               f" XPM_CONFIG_DIR={shlex.quote(str(tmp_path / 'config'))}"
+               f" {shlex.quote(sys.executable)} -c {shlex.quote(code)}; echo $? > {exit_file}")
+    base = [tmux, "-L", server]  # a server of our own: our environment, nobody's sessions
+
+    def screen() -> str:
+        return subprocess.run(base + ["capture-pane", "-p", "-t", "monitor"],
+                              capture_output=True, text=True).stdout
+
+    def wait_screen(predicate, what):
+        deadline = time.monotonic() + 60
+        while not predicate(screen()):
+            if exit_file.exists() or time.monotonic() > deadline:
+                raise AssertionError(f"no {what} on the screen:\n{screen()}")
+            time.sleep(0.2)
+    try:
+        subprocess.run(base + ["new-session", "-d", "-s", "monitor", "-x", "160", "-y", "50",
+                               command], check=True, timeout=30)
+        wait_screen(lambda s: "6 (5 done, 1 failed)" in s, "experiment xp")
+        subprocess.run(base + ["send-keys", "-t", "monitor", "j"], check=True)
+        wait_screen(lambda s: "tasks.echo" in s and "tasks.fail" in s and " done " in s
+                    and "x=5" in s, "jobs with their states")
+        subprocess.run(base + ["send-keys", "-t", "monitor", "q"], check=True)
+        deadline = time.monotonic() + 30
+        while not exit_file.exists() or not exit_file.read_text().strip():
+            assert time.monotonic() < deadline, f"q did not end the monitor:\n{screen()}"
+            time.sleep(0.1)
+        assert exit_file.read_text().strip() == "0", screen()
+    finally:
+        subprocess.run(base + ["kill-server"], capture_output=True)

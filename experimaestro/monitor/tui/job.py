@@ -219,6 +219,11 @@ class LogScreen(ModelScreen):
         except LogRefused as exc:
             self._status(str(exc))
             return
+        if offset > size:  # the file was written again from the start (a new run)
+            log.clear()
+            self.log_offset = None
+            self._read()
+            return
         if offset < 0 and size > LOG_TAIL:
             log.write_line(f"[… {size - LOG_TAIL:,} bytes before not shown]")
         if text:
