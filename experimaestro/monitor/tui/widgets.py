@@ -4,6 +4,7 @@ the cursor nor redraw the table)."""
 
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
@@ -15,6 +16,11 @@ Cells = Dict[str, Any]
 class KeyedTable(DataTable):
     """Rows keyed by a string, columns by their key; PageDown on the last row (PageUp on
     the first) asks the screen for the next (previous) page."""
+
+    # Home and End move to the first and last row (DataTable's: to the first and last
+    # column, which a row table does not need)
+    BINDINGS = [Binding("home", "scroll_top", "First row", show=False),
+                Binding("end", "scroll_bottom", "Last row", show=False)]
 
     class PageRequest(Message):
         def __init__(self, table: "KeyedTable", step: int):
