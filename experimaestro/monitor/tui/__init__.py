@@ -1,0 +1,42 @@
+"""The terminal monitor (Textual): experiments, their jobs (searched, sorted, a page at a
+time), a job's details and logs, kill and clean, services; kept up to date by file
+events (``watch.ModelWatcher``).
+
+``run(workdir)`` is what ``experimaestro experiments monitor --console`` calls; tests
+build ``app.MonitorApp(model)`` and drive it with ``run_test()``. Textual comes with the
+``monitor`` extra: this module imports it only once ``require_extra`` has said it is
+there (the error names the extra to install)."""
+
+from pathlib import Path
+from typing import Optional, Union
+
+from experimaestro.monitor import require_extra
+from experimaestro.monitor.model import MonitorModel
+from experimaestro.monitor.watch import ModelWatcher
+
+__all__ = ["run"]
+
+
+def run(workdir: Union[str, Path], *, experiment: Optional[str] = None) -> None:
+    """Monitor the workspace ``workdir`` in the terminal until the user quits (``q``);
+    ``experiment``: open the jobs of this experiment first."""
+    require_extra("textual")
+    # (imported here: without the extra, require_extra has raised a clear error)
+    from .app import MonitorApp
+
+    workdir = Path(workdir).expanduser()
+    if not (workdir / "jobs").is_dir() and not (workdir / "experiments").is_dir():
+        raise FileNotFoundError(f"{workdir} is not an experimaestro workspace (no jobs/ nor"
+                                " experiments/ folder): give the --workdir of the experiments")
+    model = MonitorModel(workdir)
+    model.load()
+    if experiment is not None and experiment not in {r.experiment for r in model.experiments()}:
+        model.close()
+        raise ValueError(f"no experiment {experiment!r} in {workdir}")
+    watcher = ModelWatcher(model)
+    watcher.start()
+    try:
+        MonitorApp(model, experiment=experiment).run()
+    finally:
+        watcher.stop()
+        model.close()
