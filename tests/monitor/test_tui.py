@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from textual.widgets import Input, Log, Static
@@ -245,41 +246,80 @@ def tmux_or_skip() -> str:
     return tmux
 
 
-def test_in_a_real_terminal(echoes, tmp_path):
-    """The monitor in tmux (a real terminal, 160x50): the experiments, then all jobs with
-    their states (``j``), then ``q`` ends the process."""
-    tmux = tmux_or_skip()
-    server, exit_file = f"xpm-tui-{os.getpid()}", tmp_path / "exit-code"
-    # TODO(lead): switch to the CLI:
-    #   python -m experimaestro experiments monitor --console --workdir W
-    code = f"from experimaestro.monitor.tui import run; run({str(echoes)!r})"
-    command = (f"cd {shlex.quote(str(tmp_path))} && PYTHONPATH={shlex.quote(str(ROOT))}"
-               f" XPM_CONFIG_DIR={shlex.quote(str(tmp_path / 'config'))}"
-               f" {shlex.quote(sys.executable)} -c {shlex.quote(code)}; echo $? > {exit_file}")
-    base = [tmux, "-L", server]  # a server of our own: our environment, nobody's sessions
+class Terminal:
+    """A command in a real terminal: a tmux server of our own (our environment, nobody's
+    sessions), 160x50; its exit code is written to a file."""
 
-    def screen() -> str:
-        return subprocess.run(base + ["capture-pane", "-p", "-t", "monitor"],
+    def __init__(self, tmp_path: Path, command: str):
+        self.base = [tmux_or_skip(), "-L", f"xpm-tui-{os.getpid()}-{id(self)}"]
+        self.exit_file = tmp_path / f"exit-code-{id(self)}"
+        self.command = f"{command}; echo $? > {self.exit_file}"
+
+    def __enter__(self):
+        subprocess.run(self.base + ["new-session", "-d", "-s", "monitor", "-x", "160",
+                                    "-y", "50", self.command], check=True, timeout=30)
+        return self
+
+    def __exit__(self, *exc):
+        subprocess.run(self.base + ["kill-server"], capture_output=True)
+
+    def screen(self) -> str:
+        return subprocess.run(self.base + ["capture-pane", "-p", "-t", "monitor"],
                               capture_output=True, text=True).stdout
 
-    def wait_screen(predicate, what):
-        deadline = time.monotonic() + 60
-        while not predicate(screen()):
-            if exit_file.exists() or time.monotonic() > deadline:
-                raise AssertionError(f"no {what} on the screen:\n{screen()}")
+    def keys(self, *keys: str):
+        subprocess.run(self.base + ["send-keys", "-t", "monitor", *keys], check=True)
+
+    def wait_screen(self, predicate, what: str, timeout: float = 60):
+        deadline = time.monotonic() + timeout
+        while not predicate(self.screen()):
+            if self.exit_file.exists() or time.monotonic() > deadline:
+                raise AssertionError(f"no {what} on the screen:\n{self.screen()}")
             time.sleep(0.2)
-    try:
-        subprocess.run(base + ["new-session", "-d", "-s", "monitor", "-x", "160", "-y", "50",
-                               command], check=True, timeout=30)
-        wait_screen(lambda s: "6 (5 done, 1 failed)" in s, "experiment xp")
-        subprocess.run(base + ["send-keys", "-t", "monitor", "j"], check=True)
-        wait_screen(lambda s: "tasks.echo" in s and "tasks.fail" in s and " done " in s
-                    and "x=5" in s, "jobs with their states")
-        subprocess.run(base + ["send-keys", "-t", "monitor", "q"], check=True)
-        deadline = time.monotonic() + 30
-        while not exit_file.exists() or not exit_file.read_text().strip():
-            assert time.monotonic() < deadline, f"q did not end the monitor:\n{screen()}"
+
+    def exit_code(self, timeout: float = 30) -> int:
+        deadline = time.monotonic() + timeout
+        while not self.exit_file.exists() or not self.exit_file.read_text().strip():
+            assert time.monotonic() < deadline, f"the program did not end:\n{self.screen()}"
             time.sleep(0.1)
-        assert exit_file.read_text().strip() == "0", screen()
-    finally:
-        subprocess.run(base + ["kill-server"], capture_output=True)
+        return int(self.exit_file.read_text())
+
+
+def _xpm_command(tmp_path: Path, *args: str) -> str:
+    return (f"cd {shlex.quote(str(tmp_path))} && PYTHONPATH={shlex.quote(str(ROOT))}"
+            f" XPM_CONFIG_DIR={shlex.quote(str(tmp_path / 'config'))}"
+            f" {shlex.quote(sys.executable)} -m experimaestro"
+            f" {' '.join(shlex.quote(a) for a in args)}")
+
+
+def test_in_a_real_terminal(echoes, tmp_path):
+    """`experiments monitor --console` in tmux: the experiments, then all jobs with their
+    states (``j``), then ``q`` ends the process."""
+    command = _xpm_command(tmp_path, "experiments", "monitor", "--console", "--workdir",
+                           str(echoes))
+    with Terminal(tmp_path, command) as terminal:
+        terminal.wait_screen(lambda s: "6 (5 done, 1 failed)" in s, "experiment xp")
+        terminal.keys("j")
+        terminal.wait_screen(lambda s: "tasks.echo" in s and "tasks.fail" in s
+                             and " done " in s and "x=5" in s, "jobs with their states")
+        terminal.keys("q")
+        assert terminal.exit_code() == 0, terminal.screen()
+
+
+def test_run_experiment_console_in_a_real_terminal(tmp_path):
+    """`run-experiment --console`: the monitor opens on the experiment (before its first
+    run exists), shows its jobs done; ``q`` ends it and the experiment's command, whose
+    output went to console.log meanwhile."""
+    example = ROOT / "examples" / "yaml"
+    shutil.copytree(example, tmp_path / "xp", ignore=shutil.ignore_patterns("__pycache__"))
+    ws = tmp_path / "ws"
+    command = _xpm_command(tmp_path, "run-experiment", "--console", "--workdir", str(ws),
+                           str(tmp_path / "xp" / "experiment.yaml"))
+    with Terminal(tmp_path, command) as terminal:
+        terminal.wait_screen(lambda s: "jobs of powers" in s and "4 jobs" in s
+                             and s.count("done   experiment.power") == 4,
+                             "the experiment's jobs done")
+        terminal.keys("q")
+        assert terminal.exit_code(timeout=60) == 0, terminal.screen()
+    log = ws / "experiments" / "powers" / "console.log"
+    assert log.exists() and "[xpm] done    jobs/experiment.power/" in log.read_text()

@@ -19,7 +19,8 @@ __all__ = ["run"]
 
 def run(workdir: Union[str, Path], *, experiment: Optional[str] = None) -> None:
     """Monitor the workspace ``workdir`` in the terminal until the user quits (``q``);
-    ``experiment``: open the jobs of this experiment first."""
+    ``experiment``: open the jobs of this experiment first (when it has no run yet: once
+    it has one)."""
     require_extra("textual")
     # (imported here: without the extra, require_extra has raised a clear error)
     from .app import MonitorApp
@@ -30,9 +31,6 @@ def run(workdir: Union[str, Path], *, experiment: Optional[str] = None) -> None:
                                 " experiments/ folder): give the --workdir of the experiments")
     model = MonitorModel(workdir)
     model.load()
-    if experiment is not None and experiment not in {r.experiment for r in model.experiments()}:
-        model.close()
-        raise ValueError(f"no experiment {experiment!r} in {workdir}")
     watcher = ModelWatcher(model)
     watcher.start()
     try:

@@ -41,6 +41,8 @@ class MonitorApp(App):
         self._ui_loop: Optional[asyncio.AbstractEventLoop] = None
         self._ui_context: Optional[contextvars.Context] = None
         self._unsubscribe = None
+        #: an experiment asked for that has no run yet (opened when it has one)
+        self._awaited: Optional[str] = None
 
     def on_mount(self):
         self._ui_loop = asyncio.get_running_loop()
@@ -49,7 +51,19 @@ class MonitorApp(App):
         self._unsubscribe = self.model.subscribe(self._model_changed)
         self.push_screen(ExperimentsScreen())
         if self.experiment is not None:
+            self._open_experiment()
+
+    def _open_experiment(self):
+        """Open the jobs of the experiment asked for, once it has a run (run-experiment
+        --console starts the monitor before the experiment's first run)."""
+        known = {run.experiment for run in self.model.experiments()}
+        if self.experiment in known:
             self.push_screen(JobsScreen(self.experiment))
+            self._awaited = None
+        elif self._awaited is None:
+            self._awaited = self.experiment
+            self.tell(f"Experiment {self.experiment} has not started yet: its jobs show"
+                      " when it does")
 
     def on_unmount(self):
         if self._unsubscribe is not None:
@@ -82,6 +96,8 @@ class MonitorApp(App):
     def _show_changes(self):
         with self._lock:
             changed, self._changes, self._scheduled = self._changes, set(), False
+        if self._awaited is not None:
+            self._open_experiment()
         for screen in self.screen_stack:
             if not isinstance(screen, ModelScreen):
                 continue
