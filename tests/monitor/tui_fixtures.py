@@ -6,7 +6,6 @@ import os
 import shutil
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 from typing import Callable, Optional
@@ -17,32 +16,9 @@ from experimaestro.monitor.model import MonitorModel
 from experimaestro.monitor.tui.app import MonitorApp
 from experimaestro.monitor.watch import ModelWatcher
 
-ROOT = Path(__file__).resolve().parents[2]
+from .projects import ROOT, project_env, write_project
+
 DOC_IMAGES = ROOT / "docs" / "images"
-
-TASKS = '''
-import time
-from experimaestro import Param, Task
-
-class Echo(Task):
-    x: Param[int]
-
-    def execute(self):
-        print("hello", self.x, flush=True)
-
-class Fail(Task):
-    x: Param[int]
-
-    def execute(self):
-        raise RuntimeError("fails on purpose")
-
-class Sleep(Task):
-    seconds: Param[float]
-
-    def execute(self):
-        print("sleeping", self.seconds, flush=True)
-        time.sleep(self.seconds)
-'''
 
 #: the experiment "xp": five Echo jobs (tag x) and a failing one
 ECHOES = '''
@@ -74,18 +50,8 @@ except FailedExperiment:
 '''
 
 
-def environment(folder: Path) -> dict:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(folder), str(ROOT)])
-    env["XPM_CONFIG_DIR"] = str(folder / "config")
-    return env
-
-
 def write_scripts(folder: Path):
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "tasks.py").write_text(TASKS)
-    (folder / "echoes.py").write_text(textwrap.dedent(ECHOES))
-    (folder / "sleeps.py").write_text(textwrap.dedent(SLEEPS))
+    write_project(folder, echoes=ECHOES, sleeps=SLEEPS)
 
 
 def run_echoes(folder: Path) -> Path:
@@ -93,7 +59,7 @@ def run_echoes(folder: Path) -> Path:
     write_scripts(folder)
     ws = folder / "ws"
     result = subprocess.run([sys.executable, str(folder / "echoes.py"), str(ws)],
-                            cwd=folder, env=environment(folder), capture_output=True,
+                            cwd=folder, env=project_env(folder), capture_output=True,
                             text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     return ws
@@ -103,7 +69,7 @@ def start_sleeps(folder: Path, *seconds: float) -> subprocess.Popen:
     """The experiment "live" with Sleep jobs, running in a subprocess (folder/ws)."""
     write_scripts(folder)
     return subprocess.Popen([sys.executable, str(folder / "sleeps.py"), str(folder / "ws"),
-                             *map(str, seconds)], cwd=folder, env=environment(folder),
+                             *map(str, seconds)], cwd=folder, env=project_env(folder),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 

@@ -7,58 +7,10 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-
-TASKS = '''
-import time
-from pathlib import Path
-
-from experimaestro import Param, Task, progress
-
-
-class Echo(Task):
-    x: Param[int]
-
-    def execute(self):
-        print("hello", self.x, flush=True)
-
-
-class Twice(Task):
-    """Depends on an Echo job (its output is a parameter)."""
-    source: Param[Echo]
-
-    def execute(self):
-        print("twice", 2 * self.source.x, flush=True)
-
-
-class Fail(Task):
-    x: Param[int]
-
-    def execute(self):
-        raise RuntimeError(f"fails on purpose ({self.x})")
-
-
-class Gate(Task):
-    """Runs until the file ``gate`` exists."""
-    gate: Param[str]
-
-    def execute(self):
-        progress(0.5, desc="waiting for the gate")
-        while not Path(self.gate).exists():
-            time.sleep(0.05)
-        print("gate opened", flush=True)
-
-
-class Sleep(Task):
-    seconds: Param[float]
-
-    def execute(self):
-        time.sleep(self.seconds)
-'''
+from .projects import project_env, write_project
 
 #: an experiment of ended jobs: three Echo (tag x), a Twice depending on the first, a Fail
 DONE_XP = '''
@@ -93,32 +45,21 @@ except FailedExperiment:
 '''
 
 
-def _env(tasks_dir: Path) -> dict:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(tasks_dir), str(ROOT),
-                                         env.get("PYTHONPATH", "")])
-    return env
-
-
 def write_tasks(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "tasks.py").write_text(textwrap.dedent(TASKS))
-    (folder / "done_xp.py").write_text(textwrap.dedent(DONE_XP))
-    (folder / "live_xp.py").write_text(textwrap.dedent(LIVE_XP))
-    return folder
+    return write_project(folder, done_xp=DONE_XP, live_xp=LIVE_XP)
 
 
 def run_done_experiment(code: Path, workspace: Path):
     """Run the "xp" experiment to its end (its Fail job fails on purpose)."""
     result = subprocess.run([sys.executable, str(code / "done_xp.py"), str(workspace)],
-                            env=_env(code), capture_output=True, text=True, timeout=120)
+                            env=project_env(code), capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def start_live_experiment(code: Path, workspace: Path, gate: Path) -> subprocess.Popen:
     """Start the "live" experiment; returns once both of its jobs run (their .pid)."""
     process = subprocess.Popen([sys.executable, str(code / "live_xp.py"), str(workspace),
-                                str(gate)], env=_env(code), stdout=subprocess.PIPE,
+                                str(gate)], env=project_env(code), stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
