@@ -21,7 +21,8 @@ from experimaestro.monitor.web import WebMonitor, create_app
 from experimaestro.monitor.web.auth import REFUSED
 from experimaestro.monitor.web.events import EventHub
 
-from .web_fixtures import (ROOT, job_folder, kill_jobs, run_done_experiment,
+from .projects import ROOT
+from .web_fixtures import (job_folder, kill_jobs, run_done_experiment,
                            start_live_experiment, stop_process, write_tasks)
 
 TOKEN = "test-token-0123456789"

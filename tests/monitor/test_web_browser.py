@@ -15,7 +15,8 @@ from experimaestro.monitor.model import MonitorModel
 from experimaestro.monitor.watch import ModelWatcher
 from experimaestro.monitor.web import WebMonitor
 
-from .web_fixtures import (ROOT, job_folder, kill_jobs, run_done_experiment,
+from .projects import ROOT
+from .web_fixtures import (job_folder, kill_jobs, run_done_experiment,
                            start_live_experiment, stop_process, write_tasks)
 
 try:
