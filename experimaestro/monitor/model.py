@@ -79,6 +79,7 @@ class MonitorModel:
         self._unended: Set[Key] = set()
         self._runs: Dict[str, RunInfo] = {}
         self._run_keys: Dict[str, List[Key]] = {}
+        self._run_sets: Dict[str, Set[Key]] = {}
         self._deps: Dict[Key, List[Key]] = {}
         self._listeners: List[Callable[[Optional[Set[Key]]], None]] = []
         self._last_full = 0.0
@@ -112,6 +113,7 @@ class MonitorModel:
         with self._lock:
             self._rows, self._unended = rows, unended
             self._runs, self._run_keys = runs, run_keys
+            self._run_sets = {xp: set(keys) for xp, keys in run_keys.items()}
             self._recount()
             self._last_full = time.monotonic()
             self._full_cost = self._last_full - start
@@ -136,8 +138,10 @@ class MonitorModel:
             if not folder.is_dir():
                 with self._lock:
                     self._unended.discard(key)
-                    if self._rows.pop(key, None) is not None:
+                    old = self._rows.pop(key, None)
+                    if old is not None:
                         changed.add(key)
+                        self._count(key, old.state, "missing")
                 continue
             row = read_job_now(self.path, *key)
             with self._lock:
@@ -148,6 +152,7 @@ class MonitorModel:
                         row.set_details(*old.details())
                 if old is None or old.values() != row.values():
                     changed.add(key)
+                    self._count(key, "missing" if old is None else old.state, row.state)
                 self._rows[key] = row
                 if row.state in _ENDED:
                     self._unended.discard(key)
@@ -155,10 +160,20 @@ class MonitorModel:
                     self._unended.add(key)
         if changed:
             with self._lock:
-                self._recount()
                 self.version += 1
             self._notify(changed)
         return changed
+
+    def _count(self, key: Key, before: str, after: str):
+        """A job of the runs that hold it went from state ``before`` to ``after`` (under
+        the lock; a change of one job costs nothing more at 100,000)."""
+        if before == after:
+            return
+        for xp, keys in self._run_sets.items():
+            if key in keys:
+                counts = self._runs[xp].jobs
+                counts[before] = counts.get(before, 0) - 1
+                counts[after] = counts.get(after, 0) + 1
 
     def unended(self) -> List[Key]:
         """Jobs that may still change by themselves (not done, not failed)."""
@@ -180,7 +195,7 @@ class MonitorModel:
         return runs, run_keys
 
     def _recount(self):
-        """The job counts of each run, after a change of states (under the lock)."""
+        """The job counts of each run (under the lock)."""
         rows = self._rows
         for xp, info in self._runs.items():
             counts = Counter(rows[k].state if k in rows else "missing"
