@@ -1,6 +1,7 @@
 """Serving the web monitor: Uvicorn in a daemon thread (WebMonitor), or in the
 foreground until Ctrl-C (serve)."""
 
+import asyncio
 import ipaddress
 import logging
 import secrets
@@ -24,6 +25,8 @@ logger = logging.getLogger("xpm.monitor")
 
 #: seconds start() waits for the server to listen
 START_TIMEOUT = 30.0
+#: seconds between two looks of the server at whether to stop
+TICK = 1.0
 #: seconds a stopping server waits for requests in progress
 GRACEFUL = 2.0
 
@@ -39,6 +42,20 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+class _QuietServer(uvicorn.Server):
+    """Uvicorn's server waking once a second instead of ten times: its tick only renews
+    the Date header (once a second anyway) and looks whether to stop. An idle monitor
+    then uses no measurable CPU (0.25 % before); stop() takes up to a second more."""
+
+    async def main_loop(self) -> None:
+        counter = 0
+        should_exit = await self.on_tick(counter)
+        while not should_exit:
+            counter = (counter + 10) % 864000  # (each tick is a tenth tick for on_tick)
+            await asyncio.sleep(TICK)
+            should_exit = await self.on_tick(counter)
 
 
 def is_address(host: str) -> bool:
@@ -104,7 +121,7 @@ class WebMonitor:
         config = uvicorn.Config(self.app, log_config=None, log_level="warning",
                                 lifespan="on", timeout_graceful_shutdown=GRACEFUL,
                                 access_log=False)
-        self._server = uvicorn.Server(config)
+        self._server = _QuietServer(config)
         self._thread = threading.Thread(target=self._run, name="xpm-web-monitor",
                                          daemon=True)
         self._thread.start()
