@@ -88,6 +88,8 @@ class MonitorModel:
         self.version = 0
         #: how long the first reading took (seconds), for the record
         self.load_time: Optional[float] = None
+        #: why the first reading failed (a UI that read it in a thread shows it)
+        self.load_error: Optional[BaseException] = None
 
     # -- reading -----------------------------------------------------------------
 
@@ -102,6 +104,11 @@ class MonitorModel:
         start = time.perf_counter()
         self.refresh_all()
         self.load_time = time.perf_counter() - start
+
+    def fail_load(self, error: BaseException):
+        """The first reading (in another thread) failed: listeners are told."""
+        self.load_error = error
+        self._notify(None)
 
     def refresh_all(self):
         """Read the whole index again (and the run folders)."""

@@ -76,7 +76,7 @@ class ModelWatcher:
     def stop(self):
         self._stop.set()
         self._wake.set()
-        if self._observer is not None:
+        if self._observer is not None and self._observer.is_alive():
             self._observer.stop()
             self._observer.join(timeout=5)
         if self._thread.is_alive():

@@ -43,6 +43,7 @@ class MonitorApp(App):
         self._unsubscribe = None
         #: an experiment asked for that has no run yet (opened when it has one)
         self._awaited: Optional[str] = None
+        self._load_told = False
 
     def on_mount(self):
         self._ui_loop = asyncio.get_running_loop()
@@ -96,6 +97,10 @@ class MonitorApp(App):
     def _show_changes(self):
         with self._lock:
             changed, self._changes, self._scheduled = self._changes, set(), False
+        if self.model.load_error is not None and not self._load_told:
+            self._load_told = True
+            self.tell(f"cannot read the workspace {self.model.path}:"
+                      f" {self.model.load_error}", error=True)
         if self._awaited is not None:
             self._open_experiment()
         for screen in self.screen_stack:
