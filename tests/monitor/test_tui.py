@@ -2,6 +2,7 @@
 experiments ran: the tables, search and sort, details and logs, kill through the
 confirmation dialog, live updates from file events."""
 
+import asyncio
 import json
 import os
 import shlex
@@ -15,6 +16,7 @@ import pytest
 from textual.widgets import Input, Log, Static
 
 from experimaestro.monitor.model import MonitorModel
+from experimaestro.monitor.tui.app import MonitorApp
 from experimaestro.monitor.tui.dialogs import ConfirmScreen, HelpScreen
 from experimaestro.monitor.tui.job import DetailsScreen, LogScreen
 from experimaestro.monitor.tui.lists import ExperimentsScreen, JobsScreen, ServicesScreen
@@ -323,3 +325,27 @@ def test_run_experiment_console_in_a_real_terminal(tmp_path):
         assert terminal.exit_code(timeout=60) == 0, terminal.screen()
     log = ws / "experiments" / "powers" / "console.log"
     assert log.exists() and "[xpm] done    jobs/experiment.power/" in log.read_text()
+
+
+def test_a_workspace_that_cannot_be_read_is_said_so(tmp_path):
+    """run() reads the workspace while the UI starts: a failed reading is told on the
+    screen (the app stays up), not a crash of a thread nobody sees."""
+    from experimaestro.monitor.tui import _load
+    from experimaestro.monitor.watch import ModelWatcher
+
+    (tmp_path / "jobs").mkdir()
+    model = MonitorModel(tmp_path)
+
+    def broken():
+        raise OSError("disk on fire")
+    model.load = broken
+
+    async def main():
+        app = MonitorApp(model)
+        async with app.run_test(size=(160, 50)) as pilot:
+            _load(model, ModelWatcher(model))
+            await until(pilot, lambda: any("disk on fire" in m for m in app.messages),
+                        "the error told")
+            assert "cannot read the workspace" in app.messages[-1]
+    asyncio.run(main())
+    model.close()
