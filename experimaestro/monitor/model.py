@@ -88,6 +88,8 @@ class MonitorModel:
         self.version = 0
         #: how long the first reading took (seconds), for the record
         self.load_time: Optional[float] = None
+        #: whether the workspace has been read (a UI may start before: it says so)
+        self.loaded = False
         #: why the first reading failed (a UI that read it in a thread shows it)
         self.load_error: Optional[BaseException] = None
 
@@ -124,6 +126,7 @@ class MonitorModel:
             self._recount()
             self._last_full = time.monotonic()
             self._full_cost = self._last_full - start
+            self.loaded = True
             self.version += 1
         self._notify(None)
 

@@ -349,3 +349,20 @@ def test_a_workspace_that_cannot_be_read_is_said_so(tmp_path):
             assert "cannot read the workspace" in app.messages[-1]
     asyncio.run(main())
     model.close()
+
+
+def test_the_ui_starts_before_the_workspace_is_read(echoes):
+    """run() reads the workspace while the UI starts: until then the screen says so,
+    then the experiments come."""
+    model = MonitorModel(echoes)
+
+    async def main():
+        app = MonitorApp(model)
+        async with app.run_test(size=(160, 50)) as pilot:
+            await until(pilot, lambda: "reading the workspace" in
+                        text_of(app.screen.query_one("#summary")), "reading")
+            await asyncio.get_running_loop().run_in_executor(None, model.load)
+            await until(pilot, lambda: "6 job(s) in the workspace" in
+                        text_of(app.screen.query_one("#summary")), "the workspace read")
+    asyncio.run(main())
+    model.close()

@@ -101,8 +101,6 @@ class MonitorApp(App):
             self._load_told = True
             self.tell(f"cannot read the workspace {self.model.path}:"
                       f" {self.model.load_error}", error=True)
-        if self._awaited is not None:
-            self._open_experiment()
         for screen in self.screen_stack:
             if not isinstance(screen, ModelScreen):
                 continue
@@ -110,6 +108,8 @@ class MonitorApp(App):
                 screen.model_changed(changed)
             else:
                 screen.mark_stale()
+        if self._awaited is not None:  # (after: a screen pushed now reads on mount)
+            self._open_experiment()
 
     # -- keys ----------------------------------------------------------------------
 

@@ -50,10 +50,13 @@ class ExperimentsScreen(ModelScreen):
     def model_changed(self, changed: Changes):
         runs = self.model.experiments()
         self.query_one(KeyedTable).show([(r.experiment, experiment_cells(r)) for r in runs])
-        total = len(self.model.jobs())
+        if self.model.loaded:
+            jobs = f"{len(self.model.jobs()):,} job(s) in the workspace"
+        else:  # (run() reads the workspace while the UI starts)
+            jobs = "reading the workspace…"
         self.query_one("#summary", Static).update(
-            f"{len(runs)} experiment(s), {total:,} job(s) in the workspace — Enter: jobs of"
-            " the experiment, j: all jobs, ?: keys")
+            f"{len(runs)} experiment(s), {jobs} — Enter: jobs of the experiment, j: all"
+            " jobs, ?: keys")
 
     def _selected(self) -> Optional[str]:
         return self.query_one(KeyedTable).selected_key()
@@ -180,7 +183,9 @@ class JobsScreen(JobActions, ModelScreen):
     def _status(self):
         shown = len(self.query_one(KeyedTable).keys)
         order = f"sorted by {self.sort} {'↓' if self.descending else '↑'}"
-        if self.total == 0:
+        if not self.model.loaded:
+            text = Text("reading the workspace…")
+        elif self.total == 0:
             text = Text(f"no job matches — {order}")
         elif shown < self.total:
             text = Text(f"showing {self.page_offset + 1:,}–{self.page_offset + shown:,} of"
