@@ -449,9 +449,21 @@ def matcher(query: str):
 
     def test(row: JobRow) -> bool:
         text = " ".join((row.type_id, row.identifier, row.state_text,
-                         " ".join(f"{k}={v}" for k, v in row.tags.items()))).lower()
+                         _tag_words(row))).lower()
         return all(w in text for w in words)
     return test
+
+
+_UNQUOTE = str.maketrans("", "", '{}",')
+
+
+def _tag_words(row: JobRow) -> str:
+    """``name=value`` of each tag, for a search in words."""
+    raw = row.tags_text
+    if raw is not None:
+        # (the stored JSON as it is: decoding the tags of 100,000 rows took 0.5 s)
+        return raw.translate(_UNQUOTE).replace(": ", "=")
+    return " ".join(f"{k}={v}" for k, v in row.tags.items())
 
 
 class _NoJobs:

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from experimaestro import FailedExperiment, experiment
-from experimaestro.monitor.model import LogRefused, MonitorModel, QueryError
+from experimaestro.monitor.model import LogRefused, MonitorModel, QueryError, _tag_words
 from experimaestro.monitor.watch import ModelWatcher
 from xpm_fixtures.tasks import Add, Fail
 
@@ -217,3 +217,14 @@ def test_experiment_records_its_services(tmp_path):
     assert record == [{"service_id": "viewer", "description": "a viewer",
                        "state": "STOPPED", "url": None}]
     assert os.path.exists(xp.run_path / "services.json")
+
+
+def test_free_words_find_tags_without_decoding_them(model, workspace):
+    total, rows = model.select("xp", query="n=2")  # (a filter: the tag n is 2)
+    assert total == 1
+    model.refresh_all()  # rows fresh from the index: their tags still as stored (JSON)
+    assert all(r.tags_text is not None for r in model.jobs("xp"))
+    total, rows = model.select("xp", query="FAIL")  # words, any case
+    assert [r.key for r in rows] == [key(workspace[1]["fail"])]
+    assert "n=3" in _tag_words(rows[0]).split()  # (what a word is compared with)
+    assert all(r.tags_text is not None for r in model.jobs("xp"))  # (never decoded)
