@@ -141,7 +141,11 @@ class ModelWatcher:
         with self._lock:
             if parts[:len(xps)] == xps:
                 if is_directory and len(parts) - len(xps) in (1, 2):
-                    self._watch(Path(path))  # a new experiment, or a new run
+                    # a new experiment (and the runs it may have by now), or a new run
+                    self._watch(Path(path))
+                    if len(parts) - len(xps) == 1:
+                        for run in _subfolders(Path(path)):
+                            self._watch(run)
                 self._full = True
             elif parts[:len(jobs)] == jobs:
                 rest = parts[len(jobs):]

@@ -394,6 +394,24 @@ class experiment:
 
     def __enter__(self):
         self._check_git()
+        if self._monitor is not None:
+            # First: a port already taken fails here, before a run is opened
+            self.workspace.prepare()
+            self._monitor.start()
+        try:
+            self._start_run()
+        except BaseException:
+            if self._monitor is not None:
+                self._monitor.stop()
+            raise
+        with experiment._lock:
+            experiment._current.append(self)
+            experiment.CURRENT = self
+            Workspace.CURRENT = self.workspace
+        return self
+
+    def _start_run(self):
+        """The run folder (not in dry-run mode) and the scheduler (normal mode)."""
         if self.run_mode is not RunMode.DRY_RUN:
             self.workspace.prepare()
             self._open_run()
@@ -405,13 +423,6 @@ class experiment:
 
             self.scheduler = Scheduler(self)
             self.scheduler.start()
-        if self._monitor is not None:
-            self._monitor.start()
-        with experiment._lock:
-            experiment._current.append(self)
-            experiment.CURRENT = self
-            Workspace.CURRENT = self.workspace
-        return self
 
     def _check_git(self):
         """dirty_git: warn (default) or refuse to run when the project has uncommitted changes."""

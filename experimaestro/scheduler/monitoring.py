@@ -3,7 +3,6 @@ it while the experiment runs (the workspace as ``experiments monitor --port`` sh
 ``wait_for_quit=True`` keeps it up after the last job until the user quits (the page's
 Quit button, or Ctrl-C)."""
 
-import logging
 import platform
 import socket
 import sys
@@ -11,18 +10,15 @@ import threading
 from pathlib import Path
 from typing import Optional
 
-from experimaestro.settings import get_settings
-
 from experimaestro.monitor import require_extra
 from experimaestro.monitor.model import MonitorModel
 from experimaestro.monitor.watch import ModelWatcher
+from experimaestro.settings import get_settings
 
 __all__ = ["ExperimentMonitor", "server_options", "DEFAULT_PORT"]
 
 #: the web monitor's port when asked for without one (2.x's)
 DEFAULT_PORT = 12345
-
-logger = logging.getLogger("xpm.experiment")
 
 
 class ExperimentMonitor:

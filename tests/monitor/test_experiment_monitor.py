@@ -34,8 +34,13 @@ def test_an_experiment_serves_its_web_monitor_while_it_runs(tmp_path, capsys):
         assert url.startswith("http://127.0.0.1:") and "token=secret-token" in url
         Add.C(x=1).submit()
         xp.wait()
-        experiments = get(url, "secret-token", "/api/experiments")
-        assert "served" in json.dumps(experiments)
+        # (the monitor started before the run: it sees it through file events)
+        deadline = time.monotonic() + 10
+        while "served" not in json.dumps(get(url, "secret-token", "/api/experiments")):
+            assert time.monotonic() < deadline, "the run never showed"
+            time.sleep(0.1)
+        jobs = get(url, "secret-token", "/api/jobs?experiment=served")
+        assert jobs["total"] == 1
     assert f"Web monitor: {url}" in capsys.readouterr().err
     with pytest.raises(urllib.error.URLError):  # stopped with the experiment
         get(url, "secret-token", "/api/experiments")
@@ -148,3 +153,18 @@ def test_a_missing_extra_is_named(tmp_path, args):
         env=environment(tmp_path / ".xpm-config"))
     assert result.returncode == 1, out(result)
     assert "pip install 'experimaestro[monitor]'" in result.stderr
+
+
+def test_a_busy_port_fails_before_the_run_is_opened(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(OSError, match="choose another port"):
+            with experiment(tmp_path / "ws", "busy", port=port):
+                pass
+    assert not (tmp_path / "ws" / "experiments" / "busy").exists()  # no run opened
+    with experiment(tmp_path / "ws", "busy"):  # and nothing is left locked
+        pass
